@@ -1,0 +1,199 @@
+"""The Python API: everything the CLI does, as functions.
+
+    from flashcards import api
+    project = api.Project.find()
+    for result in api.build(project):
+        print(result.package, result.note_count)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flashcards.check import check
+from flashcards.diagnostics import Diagnostic, Report, SourceError
+from flashcards.expand import expand
+from flashcards.grounding import Seed
+from flashcards.models import CardType, NoteSpec
+from flashcards.notetypes import NOTETYPES
+from flashcards.pack import PackInput, write_database
+from flashcards.render import markdown_field
+from flashcards.validate import DeckSources, load_deck
+from flashcards.write import write_apkg
+
+
+class UsageError(Exception):
+    """The command was asked for something that does not exist (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """A folder with `decks/<slug>/` and `seeds/`."""
+
+    root: Path
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        start = (start or Path.cwd()).resolve()
+        for folder in (start, *start.parents):
+            if (folder / "decks").is_dir():
+                return cls(folder)
+        raise UsageError(f"no decks/ folder in {start} or above: run flashcards from a project "
+                         "folder (one with decks/<slug>/deck.yaml), or pass --root")
+
+    @property
+    def decks_dir(self) -> Path:
+        return self.root / "decks"
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.root / "seeds"
+
+    def deck_slugs(self) -> list[str]:
+        return sorted(p.name for p in self.decks_dir.iterdir()
+                      if p.is_dir() and not p.name.startswith("."))
+
+    def deck_dirs(self, names: Sequence[str] = ()) -> list[Path]:
+        """The deck folders named (all when none is named); unknown names are a UsageError."""
+        available = self.deck_slugs()
+        if not names:
+            return [self.decks_dir / slug for slug in available]
+        unknown = [n for n in names if n not in available]
+        if unknown:
+            raise UsageError(f"no deck named {', '.join(map(repr, unknown))} in "
+                             f"{self.decks_dir} (decks: {', '.join(available) or 'none'})")
+        return [self.decks_dir / n for n in names]
+
+    def seed_path(self, seed_id: str) -> Path | None:
+        if not self.seeds_dir.is_dir():
+            return None
+        matches = sorted(p for p in self.seeds_dir.iterdir() if p.is_file() and p.stem == seed_id)
+        return matches[0] if matches else None
+
+
+@dataclass
+class PreparedDeck:
+    """A deck after load → validate → expand → check: ready to pack."""
+
+    sources: DeckSources
+    notes: list[NoteSpec]
+    seed: Seed | None
+    report: Report = field(default_factory=Report)
+
+    @property
+    def slug(self) -> str:
+        return self.sources.slug
+
+    def card_count(self) -> int:
+        return sum(count_cards(note) for note in self.notes)
+
+
+def count_cards(note: NoteSpec) -> int:
+    if note.type is CardType.CLOZE:
+        from flashcards.check import CLOZE_GAP
+
+        return len({n for n, _ in CLOZE_GAP.findall(note.fields.get("Text", ""))})
+    return len(NOTETYPES[note.type].templates)
+
+
+def load_seed(project: Project, sources: DeckSources) -> Seed | None:
+    seed_id = sources.config.seed
+    if seed_id is None:
+        return None
+    path = project.seed_path(seed_id)
+    if path is None:
+        doc = sources.documents["deck.yaml"]
+        known = sorted(p.stem for p in project.seeds_dir.glob("*")) if \
+            project.seeds_dir.is_dir() else []
+        raise SourceError([Diagnostic(
+            doc.path, f"seed {seed_id!r} not found in {project.seeds_dir}",
+            f"put the article in seeds/ (its id is the file name without extension); "
+            f"seeds: {', '.join(known) or 'none'}", doc.position(("seed",)), code="seed")])
+    return Seed.read(path)
+
+
+def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
+    """Load, validate, expand and check one deck. Raises SourceError with every problem."""
+    sources = load_deck(deck_dir)
+    seed = load_seed(project, sources)
+    notes = expand(sources)
+    report = check(notes, seed)
+    if not report.ok:
+        raise SourceError(report.sorted())
+    return PreparedDeck(sources, notes, seed, report)
+
+
+def validate(project: Project, decks: Sequence[str] = ()) -> dict[str, PreparedDeck | SourceError]:
+    """Validate decks; each maps to its prepared deck or to the SourceError it raised."""
+    results: dict[str, PreparedDeck | SourceError] = {}
+    for deck_dir in project.deck_dirs(decks):
+        try:
+            results[deck_dir.name] = prepare(project, deck_dir)
+        except SourceError as exc:
+            results[deck_dir.name] = exc
+    return results
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    slug: str
+    package: Path
+    note_count: int
+    card_count: int
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def build_timestamp() -> int:
+    """`SOURCE_DATE_EPOCH` when set (reproducible builds), else the current time."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value:
+        try:
+            return int(value)
+        except ValueError:
+            raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, "
+                             f"not {value!r}") from None
+    return int(time.time())
+
+
+def description_html(deck: PreparedDeck) -> str:
+    return markdown_field(deck.sources.config.description, deck.sources.config.language)
+
+
+def pack_deck(deck: PreparedDeck, out_dir: Path) -> BuildResult:
+    now = build_timestamp()
+    data = PackInput(
+        slug=deck.slug,
+        config=deck.sources.config,
+        notes=deck.notes,
+        note_mods={note.id: now for note in deck.notes},
+        notetype_mods={t: now for t in {note.type for note in deck.notes}},
+        description_html=description_html(deck),
+    )
+    package = out_dir / f"{deck.slug}.apkg"
+    with tempfile.TemporaryDirectory(prefix=".flashcards-", dir=out_dir) as tmp:
+        database = Path(tmp) / "collection.anki2"
+        write_database(data, database)
+        write_apkg(package, database, [])
+    return BuildResult(deck.slug, package, len(deck.notes), deck.card_count(),
+                       tuple(deck.report.warnings))
+
+
+def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = None
+          ) -> list[BuildResult]:
+    """Build every named deck (all by default) into `out_dir` (default `dist/`).
+
+    All decks are checked before any package is written; a SourceError carries the problems of
+    every deck."""
+    out_dir = out_dir or project.root / "dist"
+    results = validate(project, decks)
+    problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
+    if problems:
+        raise SourceError(problems)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [pack_deck(deck, out_dir) for deck in results.values()
+            if isinstance(deck, PreparedDeck)]

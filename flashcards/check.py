@@ -1,0 +1,111 @@
+"""Stage 4, check: what only the expanded notes can tell: cloze syntax, empty sides,
+duplicates, and grounding of every quoted source in the seed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from flashcards.diagnostics import Diagnostic, Position, Report
+from flashcards.grounding import Seed
+from flashcards.models import CardType, NoteSpec
+
+CLOZE_GAP = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.S)
+_LOOSE_CLOZE = re.compile(r"\{\{\s*c\d+\s*:|\{\{c\d+:[^:]")
+
+
+def _where(note: NoteSpec) -> tuple[Path, Position | None]:
+    return Path(note.file), Position(note.line) if note.line else None
+
+
+def _error(note: NoteSpec, message: str, hint: str, code: str) -> Diagnostic:
+    file, position = _where(note)
+    return Diagnostic(file, f"{_label(note)}: {message}", hint, position, code=code)
+
+
+def _label(note: NoteSpec) -> str:
+    if note.template_id:
+        return f"fact {note.fact_id!r} (template {note.template_id!r})"
+    return f"card {note.id!r}"
+
+
+def check_cloze(note: NoteSpec) -> list[Diagnostic]:
+    problems = []
+    if note.type is CardType.CLOZE:
+        text = note.fields.get("Text", "")
+        gaps = CLOZE_GAP.findall(text)
+        if not gaps:
+            problems.append(_error(note, "a cloze text needs at least one gap",
+                                   "mark a gap as {{c1::answer}}; each number makes a card",
+                                   "cloze"))
+        elif any(int(number) == 0 or not answer.strip() for number, answer in gaps):
+            problems.append(_error(note, "a cloze gap is empty or numbered c0",
+                                   "number gaps from c1 and put the hidden words inside",
+                                   "cloze"))
+        stripped = CLOZE_GAP.sub("", text)
+        if "{{" in stripped or "}}" in stripped:
+            problems.append(_error(note, "unbalanced or malformed cloze braces",
+                                   "write gaps exactly as {{c1::answer}} (two colons)", "cloze"))
+    else:
+        for name, value in note.fields.items():
+            if CLOZE_GAP.search(value) or _LOOSE_CLOZE.search(value):
+                problems.append(_error(note, f"{name} contains a cloze gap but the card is "
+                                       f"of type {note.type.value}",
+                                       "use `type: cloze` with `text:`", "cloze"))
+    return problems
+
+
+def check_sides(note: NoteSpec) -> list[Diagnostic]:
+    required = ("Text",) if note.type is CardType.CLOZE else ("Question", "Answer")
+    return [_error(note, f"{name} is empty", f"write the {name.lower()}, or remove the card",
+                   "empty")
+            for name in required if not note.fields.get(name, "").strip()]
+
+
+def question_key(note: NoteSpec) -> str:
+    text = note.fields.get("Text") or note.fields.get("Question", "")
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w{}:]+", " ", text).split())
+
+
+def check_duplicates(notes: Sequence[NoteSpec]) -> list[Diagnostic]:
+    first: dict[str, NoteSpec] = {}
+    problems = []
+    for note in notes:
+        key = question_key(note)
+        if not key:
+            continue
+        if key in first:
+            problems.append(_error(
+                note, f"same question as {_label(first[key])} ({first[key].origin})",
+                "merge the two cards, or make the questions say what differs", "duplicate"))
+        else:
+            first[key] = note
+    return problems
+
+
+def check_grounding(note: NoteSpec, seed: Seed | None) -> list[Diagnostic]:
+    if seed is None or not note.source:
+        return []
+    if seed.contains(note.source):
+        return []
+    excerpt = note.source if len(note.source) < 70 else note.source[:67] + "…"
+    return [_error(note, f"source not found in seed {seed.id!r}: «{excerpt}»",
+                   f"copy the passage verbatim from {seed.path} (apostrophes, case and spaces "
+                   "may differ; skip words with […])", "grounding")]
+
+
+def check(notes: Sequence[NoteSpec], seed: Seed | None) -> Report:
+    report = Report()
+    grounded: set[tuple[str, str]] = set()
+    for note in notes:
+        report.extend(check_sides(note))
+        report.extend(check_cloze(note))
+        key = (note.fact_id or note.id, note.source or "")
+        if key not in grounded:  # a fact's source is checked once, not once per template
+            grounded.add(key)
+            report.extend(check_grounding(note, seed))
+    report.extend(check_duplicates(notes))
+    return report

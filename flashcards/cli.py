@@ -1,0 +1,190 @@
+"""The `flashcards` command: a thin layer over `flashcards.api`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from flashcards import __version__, api
+from flashcards.diagnostics import Diagnostic, Severity, SourceError
+
+app = typer.Typer(
+    name="flashcards",
+    help="Turn an article into spaced-repetition decks for Anki.",
+    no_args_is_help=True,
+    add_completion=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DecksArg = Annotated[list[str] | None, typer.Argument(
+    help="Deck slugs (folders of decks/); all decks when omitted.", show_default=False)]
+RootOpt = Annotated[Path | None, typer.Option(
+    "--root", help="Project folder (default: the nearest folder above with decks/).",
+    file_okay=False)]
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    for d in sorted(diagnostics, key=Diagnostic.sort_key):
+        location = _relative(d.file)
+        if d.position:
+            location += f":{d.position.line}:{d.position.column}"
+        style = "red" if d.severity is Severity.ERROR else "yellow"
+        err.print(f"{location}: [{style}]{d.severity.value}[/{style}][{d.code}]: {d.message}",
+                  markup=True, highlight=False, soft_wrap=True)
+        if d.hint:
+            err.print(f"  hint: {d.hint}", markup=False, soft_wrap=True)
+
+
+def _fail_sources(exc: SourceError) -> typer.Exit:
+    print_diagnostics(exc.diagnostics)
+    errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
+    err.print(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.",
+              style="red", markup=False)
+    return typer.Exit(1)
+
+
+def _project(root: Path | None) -> api.Project:
+    try:
+        return api.Project(root.resolve()) if root else api.Project.find()
+    except api.UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"flashcards {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Turn an article into spaced-repetition decks for Anki."""
+
+
+@app.command()
+def validate(decks: DecksArg = None, root: RootOpt = None) -> None:
+    """Check decks without writing anything.
+
+    Example: flashcards validate dojo
+    """
+    project = _project(root)
+    try:
+        results = api.validate(project, decks or [])
+    except api.UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
+    warnings = [d for r in results.values() if isinstance(r, api.PreparedDeck)
+                for d in r.report.warnings]
+    print_diagnostics(warnings)
+    if problems:
+        raise _fail_sources(SourceError(problems))
+    for slug, deck in results.items():
+        assert isinstance(deck, api.PreparedDeck)
+        out.print(f"{slug}: ok, {len(deck.notes)} notes, {deck.card_count()} cards",
+                  markup=False)
+
+
+@app.command()
+def build(
+    decks: DecksArg = None,
+    root: RootOpt = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: dist/).", file_okay=False)] = None,
+) -> None:
+    """Build decks into .apkg packages (dist/<slug>.apkg).
+
+    Example: flashcards build dojo --out dist/
+    """
+    project = _project(root)
+    try:
+        results = api.build(project, decks or [], out_dir)
+    except api.UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except SourceError as exc:
+        raise _fail_sources(exc) from None
+    except OSError as exc:
+        err.print(f"error: cannot write the package: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    for result in results:
+        print_diagnostics(list(result.warnings))
+        out.print(f"{result.slug}: {result.note_count} notes, {result.card_count} cards → "
+                  f"{_relative(result.package)}", markup=False)
+
+
+@app.command("list")
+def list_decks(root: RootOpt = None) -> None:
+    """List the decks with their note and card counts.
+
+    Example: flashcards list
+    """
+    project = _project(root)
+    results = api.validate(project)
+    for slug, deck in results.items():
+        if isinstance(deck, api.PreparedDeck):
+            config = deck.sources.config
+            out.print(f"{slug}\t{config.name}\t{len(deck.notes)} notes\t"
+                      f"{deck.card_count()} cards", markup=False)
+        else:
+            out.print(f"{slug}\tinvalid ({len(deck.diagnostics)} problems: run "
+                      f"flashcards validate {slug})", markup=False)
+
+
+@app.command()
+def schema(
+    file: Annotated[str | None, typer.Argument(
+        help="deck, cards, facts or templates; all of them when omitted.")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Write <file>.schema.json files into this folder.", file_okay=False)
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the source files, for editors.
+
+    Example: flashcards schema cards --out schemas/
+    """
+    from flashcards.schema import json_schemas
+
+    schemas = json_schemas()
+    if file is not None and file not in schemas:
+        err.print(f"error: unknown file {file!r}; choose one of {', '.join(schemas)}",
+                  markup=False)
+        raise typer.Exit(2)
+    chosen = {file: schemas[file]} if file else schemas
+    if out_dir:
+        from flashcards.write import write_text_atomic
+
+        for name, value in chosen.items():
+            target = out_dir / f"{name}.schema.json"
+            write_text_atomic(target, json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+            out.print(f"wrote {_relative(target)}", markup=False)
+        return
+    document = chosen[file] if file else chosen
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written.", markup=False)
+        sys.exit(130)

@@ -1,0 +1,133 @@
+"""Stage 3, expand: hand-written cards and templates × facts become note specs.
+
+Templates are Jinja2, rendered in a sandbox with undefined names as errors. A deck's own
+templates add to the built-in library of its language, or replace a built-in by id.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from flashcards import french
+from flashcards.diagnostics import Diagnostic, Report, SourceError
+from flashcards.load import Document, load_yaml
+from flashcards.models import (
+    Card,
+    CardType,
+    ClozeCard,
+    Fact,
+    NoteSpec,
+    Template,
+    TemplatesFile,
+)
+from flashcards.validate import DeckSources, validate_document
+
+
+def gap(value: Any, number: int = 1) -> str:
+    """`{{ object | gap }}` → `{{c1::object}}`: a cloze gap."""
+    return f"{{{{c{number}::{value}}}}}"
+
+
+@cache
+def environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
+                                        keep_trailing_newline=False)
+    env.filters.update(gap=gap, capfirst=french.capfirst, sentence=french.sentence,
+                       que=lambda w: french.elide("que", w), de=french.de)
+    return env
+
+
+@cache
+def builtin_templates(language: str) -> tuple[Document | None, tuple[Template, ...]]:
+    resource = resources.files("flashcards") / "templates" / f"{language.split('-')[0]}.yaml"
+    if not resource.is_file():
+        return None, ()
+    with resources.as_file(resource) as path:
+        doc = load_yaml(Path(path))
+    parsed, diagnostics = validate_document(doc, TemplatesFile)
+    if diagnostics or parsed is None:  # a bug in the package, not the user's fault
+        raise SourceError(diagnostics)
+    return doc, tuple(parsed.templates)
+
+
+def templates_for(sources: DeckSources) -> list[tuple[Template, str]]:
+    """Built-in templates then the deck's own, a deck template replacing a built-in by id;
+    each with the `file:line` it comes from."""
+    doc, builtins = builtin_templates(sources.config.language)
+    chosen: dict[str, tuple[Template, str]] = {}
+    for i, template in enumerate(builtins):
+        position = doc.position(("templates", i)) if doc else None
+        where = f"{doc.path}:{position.line}" if doc and position else "built-in"
+        chosen[template.id] = (template, where)
+    for i, template in enumerate(sources.templates.templates):
+        chosen[template.id] = (template, sources.origin("templates.yaml", ("templates", i)))
+    return list(chosen.values())
+
+
+def card_fields(card: Card) -> dict[str, str]:
+    if isinstance(card, ClozeCard):
+        return {"Text": card.text, "Extra": card.extra or ""}
+    return {"Question": card.question, "Answer": card.answer, "Extra": card.extra or ""}
+
+
+def expand(sources: DeckSources) -> list[NoteSpec]:
+    """Every note of the deck, hand-written first, then generated, in source order."""
+    report = Report()
+    notes = []
+    for i, card in enumerate(sources.cards.cards):
+        file, line = sources.locate("cards.yaml", ("cards", i))
+        notes.append(NoteSpec(id=card.id, type=CardType(card.type), fields=card_fields(card),
+                              tags=tuple(card.tags), source=card.source, file=str(file),
+                              line=line))
+    templates = templates_for(sources)
+    for i, fact in enumerate(sources.facts.facts):
+        origin = sources.locate("facts.yaml", ("facts", i))
+        for template, template_origin in templates:
+            if template.kind != fact.kind:
+                continue
+            try:
+                notes.append(render_fact(fact, template, origin))
+            except TemplateError as exc:
+                report.add(_template_error(sources, exc, fact, i, template, template_origin))
+    if not report.ok:
+        raise SourceError(report.sorted())
+    return notes
+
+
+def render_fact(fact: Fact, template: Template, origin: tuple[Path, int]) -> NoteSpec:
+    env = environment()
+    values = fact.model_dump()
+
+    def render(text: str | None) -> str:
+        return env.from_string(text).render(values).strip() if text else ""
+
+    extra = "\n\n".join(part for part in (render(template.extra), fact.extra or "") if part)
+    if template.type is CardType.CLOZE:
+        fields = {"Text": render(template.text), "Extra": extra}
+    else:
+        fields = {"Question": render(template.question), "Answer": render(template.answer),
+                  "Extra": extra}
+    return NoteSpec(id=f"{fact.id}/{template.id}", type=template.type, fields=fields,
+                    tags=(*fact.tags, *template.tags, f"kind::{fact.kind}"),
+                    source=fact.source, file=str(origin[0]), line=origin[1], fact_id=fact.id,
+                    template_id=template.id)
+
+
+def _template_error(sources: DeckSources, exc: TemplateError, fact: Fact, index: int,
+                    template: Template, template_origin: str) -> Diagnostic:
+    file = sources.root / "facts.yaml"
+    doc = sources.documents.get("facts.yaml")
+    position = doc.position(("facts", index)) if doc else None
+    return Diagnostic(
+        file,
+        f"template {template.id!r} ({template_origin}) fails on fact {fact.id!r}: {exc}",
+        "use only the attributes of this fact kind in the template, e.g. {{ name }}; "
+        "see `flashcards schema facts`",
+        position, code="template")
+

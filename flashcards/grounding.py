@@ -1,0 +1,56 @@
+"""Grounding: is a quoted passage really in the seed article?
+
+Compared after normalising Unicode, case, whitespace, quotes and apostrophes: the seed lost
+many apostrophes (`dindépendance`), and a quote written `d'indépendance` must still match.
+A quote may skip words with `[…]`; each part must then be found, in order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from flashcards.load import read_text
+
+_IGNORED = re.compile(r"[\s'’‘ʼ`´\"“”«»]+")
+_DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "…": "..."})
+_ELLIPSIS = re.compile(r"\s*[\[(](?:…|\.\.\.)[\])]\s*")
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_DASHES)
+    return _IGNORED.sub("", text)
+
+
+def quote_parts(quote: str) -> list[str]:
+    return [part for part in _ELLIPSIS.split(quote) if normalise(part)]
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A source document in `seeds/`; its id is the file stem."""
+
+    id: str
+    path: Path
+    text: str
+
+    @classmethod
+    def read(cls, path: Path) -> Seed:
+        return cls(path.stem, path, read_text(path))
+
+    @cached_property
+    def normalised(self) -> str:
+        return normalise(self.text)
+
+    def contains(self, quote: str) -> bool:
+        start = 0
+        parts = quote_parts(quote)
+        for part in parts:
+            found = self.normalised.find(normalise(part), start)
+            if found < 0:
+                return False
+            start = found + len(normalise(part))
+        return bool(parts)

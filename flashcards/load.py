@@ -1,0 +1,191 @@
+"""Stage 1, load: read a YAML file safely and remember where every value came from.
+
+Only YAML's plain data (mappings, lists, strings, numbers, booleans, null) is accepted:
+no language-specific tags, no aliases, bounded size and nesting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flashcards.diagnostics import Diagnostic, Position, SourceError
+
+try:  # libyaml's parser is ~6x faster; the pure-Python one behaves the same.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 32
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_CONSTRUCTOR = yaml.SafeLoader("")
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: its data, and the position of every key and value in it."""
+
+    path: Path
+    data: Any
+    value_positions: dict[Path_, Position] = field(default_factory=dict)
+    key_positions: dict[Path_, Position] = field(default_factory=dict)
+
+    def position(self, loc: Path_, *, key: bool = False) -> Position | None:
+        """The position of `loc`, or of its closest ancestor that has one."""
+        table = self.key_positions if key else self.value_positions
+        for end in range(len(loc), -1, -1):
+            found = table.get(loc[:end]) or self.value_positions.get(loc[:end])
+            if found:
+                return found
+        return None
+
+
+def _mark(mark: yaml.Mark) -> Position:
+    return Position(mark.line + 1, mark.column + 1)
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file (BOM and CRLF accepted) or raise a SourceError saying why not."""
+    try:
+        if path.is_dir():
+            raise SourceError([Diagnostic(path, "is a directory, not a file",
+                                          f"remove the directory or rename it; {path.name} "
+                                          "must be a YAML file", code="not-a-file")])
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SourceError([Diagnostic(
+                path, f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})",
+                "split the deck into several decks", code="too-large")])
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourceError([Diagnostic(path, f"cannot read the file: {exc.strerror or exc}",
+                                      "check that it exists and that you may read it",
+                                      code="unreadable")]) from None
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise SourceError([Diagnostic(path, "this is a binary file, not UTF-8 text",
+                                      "save the file as plain UTF-8 text",
+                                      Position(line), code="encoding")])
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise SourceError([Diagnostic(
+            path, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            f"convert the file to UTF-8, e.g. `iconv -f latin1 -t utf-8 {path.name} > fixed.yaml`"
+            " or 'Save as… UTF-8' in your editor",
+            Position(line, column), code="encoding")]) from None
+    return text.replace("\r\n", "\n")
+
+
+def load_yaml(path: Path) -> Document:
+    """Parse `path` into a Document, or raise a SourceError naming file:line:column."""
+    text = read_text(path)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        raise SourceError([_syntax_error(path, exc, text)]) from None
+    except yaml.YAMLError as exc:
+        raise SourceError([Diagnostic(path, f"invalid YAML: {exc}", code="yaml")]) from None
+    doc = Document(path, None)
+    if node is None:
+        return doc
+    errors: list[Diagnostic] = []
+    doc.data = _Walker(doc, errors).build(node, (), 0)
+    if errors:
+        raise SourceError(errors)
+    return doc
+
+
+def _syntax_error(path: Path, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    position = _mark(mark) if mark else None
+    problem = exc.problem or "invalid YAML"
+    hint = "check the indentation and quoting near this line"
+    if "\t" in problem or (position and "\t" in text.split("\n")[position.line - 1]):
+        hint = "YAML does not allow tabs for indentation: indent with spaces"
+    elif "mapping values are not allowed" in problem:
+        hint = 'a value containing ": " must be quoted, e.g. question: "Quel est le but : …"'
+    elif "found undefined alias" in problem or "found unhashable key" in problem:
+        hint = "quote the value (`*`, `&`, `{` and `[` have a meaning in YAML)"
+    elif "could not find expected ':'" in problem or "expected <block end>" in problem:
+        hint = "a string may be unclosed or a line mis-indented; quote values that contain : or #"
+    return Diagnostic(path, f"invalid YAML: {problem}", hint, position, code="yaml")
+
+
+class _Walker:
+    """Turns a composed YAML node tree into plain Python data, recording positions."""
+
+    def __init__(self, doc: Document, errors: list[Diagnostic]) -> None:
+        self.doc = doc
+        self.errors = errors
+        self.seen: set[int] = set()
+
+    def fail(self, node: yaml.Node, message: str, hint: str, code: str) -> None:
+        self.errors.append(Diagnostic(self.doc.path, message, hint, _mark(node.start_mark), code))
+
+    def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
+        self.doc.value_positions[path] = _mark(node.start_mark)
+        if id(node) in self.seen:
+            self.fail(node, "YAML aliases (*name) are not allowed",
+                      "write the value out again instead of referring to an anchor", "alias")
+            return None
+        if depth > MAX_DEPTH:
+            self.fail(node, f"nesting is deeper than {MAX_DEPTH} levels",
+                      "flatten the structure: decks need only a few levels", "too-deep")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        self.seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path, depth)
+        self.fail(node, "unsupported YAML node", "use plain mappings, lists and strings", "yaml")
+        return None
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag not in _PLAIN_TAGS:
+            self.fail(node, f"YAML tag {node.tag!r} is not allowed",
+                      "remove the tag: only plain strings, numbers and lists are accepted", "tag")
+            return None
+        if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+            return node.value  # dates stay as written
+        return _CONSTRUCTOR.construct_object(node)
+
+    def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.fail(key_node, "YAML merge keys (<<) are not allowed",
+                          "write the keys out in full", "alias")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, "a key must be a plain word", "write `key: value`", "yaml")
+                continue
+            key = str(key_node.value)
+            if key in result:
+                first = self.doc.key_positions[(*path, key)]
+                self.fail(key_node, f"duplicate key {key!r} (first at line {first.line})",
+                          "remove one of the two: YAML keeps only the last", "duplicate-key")
+                continue
+            self.doc.key_positions[(*path, key)] = _mark(key_node.start_mark)
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+        return result

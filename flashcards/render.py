@@ -1,0 +1,80 @@
+"""Field text to the HTML Anki shows: Markdown, an allow-list of tags, typography, and
+neutralised Anki markup. Nothing active (scripts, event handlers, remote URLs) survives."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "s", "sub", "sup", "code", "pre", "br", "p", "ul", "ol",
+    "li", "blockquote", "span", "div", "small", "mark", "hr", "table", "thead", "tbody", "tr",
+    "th", "td", "img", "h3", "h4",
+}
+ALLOWED_ATTRIBUTES = {"img": {"src", "alt"}, "span": {"class"}, "div": {"class"},
+                      "td": {"colspan"}, "th": {"colspan"}}
+
+_SINGLE_PARAGRAPH = re.compile(r"^<p>((?:(?!<p>).)*)</p>\n?$", re.S)
+_CLOZE_OPEN = re.compile(r"\{\{(?!c\d+::)")
+_SPACE_BEFORE_HIGH = re.compile(r"[ \t\u00a0\u202f]+([?!;])")
+_SPACE_BEFORE_COLON = re.compile(r"[ \t\u00a0\u202f]+:(?!:)")
+_OPEN_GUILLEMET = re.compile(r"«[ \t\u00a0\u202f]*")
+_CLOSE_GUILLEMET = re.compile(r"[ \t\u00a0\u202f]*»")
+_STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+
+NBSP = "\u00a0"
+NARROW_NBSP = "\u202f"
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
+
+
+def french_typography(text: str) -> str:
+    """Non-breaking spaces where French typography wants them, typographic apostrophes."""
+    text = _SPACE_BEFORE_HIGH.sub(NARROW_NBSP + r"\1", text)
+    text = _SPACE_BEFORE_COLON.sub(NBSP + ":", text)
+    text = _OPEN_GUILLEMET.sub("«" + NBSP, text)
+    text = _CLOSE_GUILLEMET.sub(NBSP + "»", text)
+    return _STRAIGHT_APOSTROPHE.sub("’", text)
+
+
+def typography(text: str, language: str) -> str:
+    return french_typography(text) if language.startswith("fr") else text
+
+
+def sanitize(fragment: str) -> str:
+    """Keep only the allow-listed tags and attributes; drop scripts and remote URLs."""
+    return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=set(), link_rel=None, strip_comments=True)
+
+
+def neutralise_anki_markup(fragment: str, *, keep_cloze: bool = False) -> str:
+    """Text must not be read by Anki as a field reference, a cloze or a sound."""
+    fragment = fragment.replace("[sound:", "&#91;sound:")
+    if keep_cloze:
+        return _CLOZE_OPEN.sub("&#123;&#123;", fragment)
+    return fragment.replace("{{", "&#123;&#123;")
+
+
+def markdown_field(text: str, language: str, *, cloze: bool = False) -> str:
+    """A field written in Markdown (and allow-listed HTML) as safe HTML for Anki."""
+    if not text:
+        return ""
+    rendered = _markdown().render(typography(text, language)).strip()
+    match = _SINGLE_PARAGRAPH.match(rendered)
+    if match:
+        rendered = match.group(1)
+    return neutralise_anki_markup(sanitize(rendered), keep_cloze=cloze)
+
+
+def plain_field(text: str, language: str) -> str:
+    """A passage quoted from an article: plain text, escaped, never interpreted."""
+    if not text:
+        return ""
+    return neutralise_anki_markup(html.escape(typography(text, language), quote=False))

@@ -1,0 +1,211 @@
+"""Stage 2, validate: check loaded documents against the models, then across files.
+
+Errors are collected, never raised one at a time, so a run reports everything at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from flashcards.diagnostics import Diagnostic, Report, SourceError
+from flashcards.load import Document, load_yaml
+from flashcards.models import (
+    FACT_KINDS,
+    SCHEMAS,
+    CardsFile,
+    DeckConfig,
+    FactsFile,
+    TemplatesFile,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+DECK_FILES = ("deck.yaml", "cards.yaml", "facts.yaml", "templates.yaml")
+
+
+@dataclass
+class DeckSources:
+    """A deck folder, validated: its config, cards, facts and own templates, with positions."""
+
+    slug: str
+    root: Path
+    config: DeckConfig
+    cards: CardsFile = field(default_factory=CardsFile)
+    facts: FactsFile = field(default_factory=FactsFile)
+    templates: TemplatesFile = field(default_factory=TemplatesFile)
+    documents: dict[str, Document] = field(default_factory=dict)
+
+    def locate(self, file: str, loc: tuple[str | int, ...]) -> tuple[Path, int]:
+        """The path of `file` in this deck and the line of `loc` in it (0 if unknown)."""
+        doc = self.documents.get(file)
+        position = doc.position(loc) if doc else None
+        return self.root / file, position.line if position else 0
+
+    def origin(self, file: str, loc: tuple[str | int, ...]) -> str:
+        path, line = self.locate(file, loc)
+        return f"{path}:{line}" if line else str(path)
+
+
+def _known_keys(model: type[BaseModel]) -> set[str]:
+    keys: set[str] = set()
+    for schema_model in _all_models(model):
+        keys.update(schema_model.model_fields)
+    return keys
+
+
+def _all_models(model: type[BaseModel]) -> Iterable[type[BaseModel]]:
+    from typing import get_args
+
+    seen: set[type] = set()
+    stack: list[Any] = [model]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            if item in seen:
+                continue
+            seen.add(item)
+            yield item
+            stack.extend(f.annotation for f in item.model_fields.values())
+        else:
+            stack.extend(get_args(item))
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """Pydantic's error location, less the union tags it inserts (e.g. `basic`, `person`)."""
+    union_tags = {"basic", "reverse", "cloze", "type-in", *FACT_KINDS}
+    path: list[str | int] = []
+    current = data
+    for part in loc:
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and part < len(current)
+        if in_dict or in_list:
+            current = current[part]
+            path.append(part)
+        elif isinstance(current, dict) and isinstance(part, str) and part not in union_tags:
+            path.append(part)  # a missing key: its position falls back to the parent mapping
+    return tuple(path)
+
+
+def _describe(error: dict[str, Any], known: set[str]) -> tuple[str, str]:
+    kind = error["type"]
+    loc = error["loc"]
+    name = str(loc[-1]) if loc else "value"
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else "remove it, or check the spelling"
+        return f"unknown key {name!r}", hint
+    if kind == "missing":
+        return f"missing required key {name!r}", f"add `{name}: …`"
+    if kind == "card_type":
+        return (f"unknown card type {error['input'].get('type')!r}",
+                "use one of: basic, reverse, cloze, type-in")
+    if kind == "union_tag_invalid":
+        return (f"unknown fact kind {error['ctx']['tag']!r}",
+                f"use one of: {', '.join(FACT_KINDS)}")
+    if kind == "union_tag_not_found":
+        return "missing required key 'kind'", f"add `kind: …` (one of: {', '.join(FACT_KINDS)})"
+    if kind == "string_pattern_mismatch" and name == "id":
+        return (f"invalid id {error['input']!r}",
+                "use lowercase letters, digits, - and _ (e.g. `bannon-role`)")
+    if kind == "string_too_short":
+        return f"{name!r} is empty", f"write a value for {name!r}, or remove the key"
+    if kind == "literal_error" and name == "kind":
+        return f"unknown fact kind {error['input']!r}", f"use one of: {', '.join(FACT_KINDS)}"
+    if kind in ("string_type", "list_type", "dict_type", "model_type", "bool_type"):
+        expected = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping",
+                    "model_type": "a mapping (`key: value` lines)", "bool_type": "true or false"}
+        got = type(error["input"]).__name__ if error["input"] is not None else "nothing"
+        return f"{name!r} must be {expected[kind]}, not {got}", "check the indentation and quoting"
+    return f"{name!r}: {error['msg']}", "see `flashcards schema` for the expected format"
+
+
+def validate_document(doc: Document, model: type[M]) -> tuple[M | None, list[Diagnostic]]:
+    """Validate one document against its model; diagnostics carry file:line:column."""
+    data = {} if doc.data is None else doc.data
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        known = _known_keys(model)
+        diagnostics = []
+        for error in exc.errors():
+            path = _data_path(data, tuple(error["loc"]))
+            message, hint = _describe(error, known)
+            is_key = error["type"] == "extra_forbidden"
+            diagnostics.append(Diagnostic(doc.path, message, hint,
+                                          doc.position(path, key=is_key), code="schema"))
+        return None, diagnostics
+
+
+def load_deck(root: Path) -> DeckSources:
+    """Load and validate every file of the deck folder `root`. Raises SourceError."""
+    report = Report()
+    root = Path(root)
+    if not (root / "deck.yaml").exists():
+        raise SourceError([Diagnostic(root / "deck.yaml", "deck.yaml is missing",
+                                      "every deck folder needs a deck.yaml with at least `name:`",
+                                      code="missing-file")])
+    documents: dict[str, Document] = {}
+    models: dict[str, Any] = {}
+    for file, schema in zip(DECK_FILES, ("deck", "cards", "facts", "templates"), strict=True):
+        path = root / file
+        if file != "deck.yaml" and not path.exists():
+            continue
+        try:
+            doc = load_yaml(path)
+        except SourceError as exc:
+            report.extend(exc.diagnostics)
+            continue
+        documents[file] = doc
+        model, diagnostics = validate_document(doc, SCHEMAS[schema])
+        report.extend(diagnostics)
+        models[file] = model
+    if not report.ok or models.get("deck.yaml") is None:
+        raise SourceError(report.sorted())
+    sources = DeckSources(
+        slug=root.name,
+        root=root,
+        config=models["deck.yaml"],
+        cards=models.get("cards.yaml") or CardsFile(),
+        facts=models.get("facts.yaml") or FactsFile(),
+        templates=models.get("templates.yaml") or TemplatesFile(),
+        documents=documents,
+    )
+    report.extend(check_ids(sources))
+    if not report.ok:
+        raise SourceError(report.sorted())
+    return sources
+
+
+def check_ids(sources: DeckSources) -> list[Diagnostic]:
+    """Ids are unique across cards and facts; template ids unique within the file."""
+    diagnostics: list[Diagnostic] = []
+    seen: dict[str, tuple[str, tuple[str | int, ...]]] = {}
+    entries = [("cards.yaml", ("cards", i), c.id) for i, c in enumerate(sources.cards.cards)]
+    entries += [("facts.yaml", ("facts", i), f.id) for i, f in enumerate(sources.facts.facts)]
+    for file, loc, ident in entries:
+        if ident in seen:
+            first_file, first_loc = seen[ident]
+            first = sources.origin(first_file, (*first_loc, "id"))
+            doc = sources.documents[file]
+            diagnostics.append(Diagnostic(
+                doc.path, f"duplicate id {ident!r} (first used at {first})",
+                "give each card and fact its own id; ids are what keeps students' progress",
+                doc.position((*loc, "id")), code="duplicate-id"))
+        else:
+            seen[ident] = (file, loc)
+    template_ids: set[str] = set()
+    for i, template in enumerate(sources.templates.templates):
+        if template.id in template_ids:
+            doc = sources.documents["templates.yaml"]
+            diagnostics.append(Diagnostic(doc.path, f"duplicate template id {template.id!r}",
+                                          "give each template its own id",
+                                          doc.position(("templates", i, "id")),
+                                          code="duplicate-id"))
+        template_ids.add(template.id)
+    return diagnostics
