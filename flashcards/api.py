@@ -15,16 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flashcards.changes import Plan, plan_build
 from flashcards.check import check
 from flashcards.diagnostics import Diagnostic, Report, SourceError
 from flashcards.expand import expand
 from flashcards.grounding import Seed
+from flashcards.load import read_text
+from flashcards.lock import read_lock, write_lock
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
-from flashcards.pack import PackInput, write_database
-from flashcards.render import markdown_field
+from flashcards.pack import PackedNote, PackInput, pack_note, write_database
 from flashcards.validate import DeckSources, load_deck
 from flashcards.write import write_apkg
+
+STYLE_FILE = "style.css"
 
 
 class UsageError(Exception):
@@ -145,7 +149,12 @@ class BuildResult:
     package: Path
     note_count: int
     card_count: int
+    plan: Plan
     warnings: tuple[Diagnostic, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        return self.plan.summary()
 
 
 def build_timestamp() -> int:
@@ -160,40 +169,74 @@ def build_timestamp() -> int:
     return int(time.time())
 
 
-def description_html(deck: PreparedDeck) -> str:
-    return markdown_field(deck.sources.config.description, deck.sources.config.language)
+def deck_css(deck: PreparedDeck) -> str:
+    path = deck.sources.root / STYLE_FILE
+    return read_text(path) if path.is_file() else ""
 
 
-def pack_deck(deck: PreparedDeck, out_dir: Path) -> BuildResult:
-    now = build_timestamp()
+def plan_deck(deck: PreparedDeck, now: int, *, new_notetype_version: bool = False
+              ) -> tuple[list[PackedNote], Plan]:
+    """Pack every note and compare with the deck's lock: what would a build ship?"""
+    config = deck.sources.config
+    packed = [pack_note(note, deck.slug, config) for note in deck.notes]
+    plan = plan_build(deck.slug, deck.sources.root, config, deck.notes, packed,
+                      read_lock(deck.sources.root), now, css=deck_css(deck),
+                      new_notetype_version=new_notetype_version)
+    return packed, plan
+
+
+def description_html(deck: PreparedDeck, plan: Plan) -> str:
+    from flashcards.describe import deck_description
+
+    return deck_description(deck, plan)
+
+
+def pack_deck(deck: PreparedDeck, out_dir: Path, now: int, *,
+              new_notetype_version: bool = False) -> BuildResult:
+    packed, plan = plan_deck(deck, now, new_notetype_version=new_notetype_version)
     data = PackInput(
-        slug=deck.slug,
         config=deck.sources.config,
-        notes=deck.notes,
-        note_mods={note.id: now for note in deck.notes},
-        notetype_mods={t: now for t in {note.type for note in deck.notes}},
-        description_html=description_html(deck),
+        notes=packed,
+        note_mods=plan.note_mods,
+        note_ids=plan.note_ids,
+        extra_tags=plan.extra_tags,
+        notetypes=plan.notetypes,
+        notetype_mods=plan.notetype_mods,
+        description_html=description_html(deck, plan),
     )
     package = out_dir / f"{deck.slug}.apkg"
     with tempfile.TemporaryDirectory(prefix=".flashcards-", dir=out_dir) as tmp:
         database = Path(tmp) / "collection.anki2"
         write_database(data, database)
         write_apkg(package, database, [])
-    return BuildResult(deck.slug, package, len(deck.notes), deck.card_count(),
-                       tuple(deck.report.warnings))
+    if plan.lock.to_json() != read_lock(deck.sources.root).to_json():
+        write_lock(deck.sources.root, plan.lock)
+    return BuildResult(deck.slug, package, len(deck.notes), deck.card_count(), plan,
+                       (*deck.report.warnings, *plan.warnings))
 
 
-def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = None
-          ) -> list[BuildResult]:
-    """Build every named deck (all by default) into `out_dir` (default `dist/`).
-
-    All decks are checked before any package is written; a SourceError carries the problems of
-    every deck."""
-    out_dir = out_dir or project.root / "dist"
+def _prepared_or_raise(project: Project, decks: Sequence[str]) -> list[PreparedDeck]:
     results = validate(project, decks)
     problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
     if problems:
         raise SourceError(problems)
+    return [deck for deck in results.values() if isinstance(deck, PreparedDeck)]
+
+
+def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = None, *,
+          new_notetype_version: bool = False) -> list[BuildResult]:
+    """Build every named deck (all by default) into `out_dir` (default `dist/`), updating each
+    deck's lock. All decks are checked before any package is written; a SourceError carries
+    the problems of every deck."""
+    out_dir = out_dir or project.root / "dist"
+    prepared = _prepared_or_raise(project, decks)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return [pack_deck(deck, out_dir) for deck in results.values()
-            if isinstance(deck, PreparedDeck)]
+    now = build_timestamp()
+    return [pack_deck(deck, out_dir, now, new_notetype_version=new_notetype_version)
+            for deck in prepared]
+
+
+def diff(project: Project, decks: Sequence[str] = ()) -> dict[str, Plan]:
+    """What the next build would change in each deck, compared with its lock."""
+    now = build_timestamp()
+    return {deck.slug: plan_deck(deck, now)[1] for deck in _prepared_or_raise(project, decks)}

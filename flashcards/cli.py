@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,8 +22,8 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DecksArg = Annotated[list[str] | None, typer.Argument(
     help="Deck slugs (folders of decks/); all decks when omitted.", show_default=False)]
@@ -110,14 +111,18 @@ def build(
     root: RootOpt = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Output folder (default: dist/).", file_okay=False)] = None,
+    new_notetype_version: Annotated[bool, typer.Option(
+        "--new-notetype-version",
+        help="Accept a notetype field change by moving its cards to a new notetype.")] = False,
 ) -> None:
-    """Build decks into .apkg packages (dist/<slug>.apkg).
+    """Build decks into .apkg packages (dist/<slug>.apkg) and update each deck's lock.
 
     Example: flashcards build dojo --out dist/
     """
     project = _project(root)
     try:
-        results = api.build(project, decks or [], out_dir)
+        results = api.build(project, decks or [], out_dir,
+                            new_notetype_version=new_notetype_version)
     except api.UsageError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
@@ -129,7 +134,75 @@ def build(
     for result in results:
         print_diagnostics(list(result.warnings))
         out.print(f"{result.slug}: {result.note_count} notes, {result.card_count} cards → "
-                  f"{_relative(result.package)}", markup=False)
+                  f"{_relative(result.package)} ({result.summary})", markup=False)
+
+
+class DiffFormat(StrEnum):
+    TEXT = "text"
+    MD = "md"
+
+
+@app.command()
+def diff(
+    decks: DecksArg = None,
+    root: RootOpt = None,
+    format: Annotated[DiffFormat, typer.Option(
+        "--format", help="text, or md for release notes to paste for the class.")
+    ] = DiffFormat.TEXT,
+) -> None:
+    """Show what the next build changes: added, changed (word diff) and removed cards.
+
+    Example: flashcards diff dojo --format md
+    """
+    from flashcards.changelog import format_markdown, format_text
+
+    project = _project(root)
+    try:
+        plans = api.diff(project, decks or [])
+    except api.UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except SourceError as exc:
+        raise _fail_sources(exc) from None
+    for slug, plan in plans.items():
+        if format is DiffFormat.MD:
+            text = format_markdown(plan.lock.deck_name or slug, plan.lock.version or "", plan)
+        else:
+            text = format_text(slug, plan)
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def release(
+    deck: Annotated[str, typer.Argument(help="The deck slug.")],
+    major: Annotated[bool, typer.Option("--major", help="Bump the major version.")] = False,
+    minor: Annotated[bool, typer.Option("--minor", help="Bump the minor version (default).")
+                     ] = False,
+    patch: Annotated[bool, typer.Option("--patch", help="Bump the patch version.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Bump a deck's version, build it and record the changes in its CHANGELOG.md.
+
+    Example: flashcards release dojo --patch
+    """
+    from flashcards.release import Part
+    from flashcards.release import release as do_release
+
+    if major + minor + patch > 1:
+        err.print("error: choose one of --major, --minor, --patch", markup=False)
+        raise typer.Exit(2)
+    part = Part.MAJOR if major else Part.PATCH if patch else Part.MINOR
+    project = _project(root)
+    try:
+        result = do_release(project, deck, part)
+    except api.UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except SourceError as exc:
+        raise _fail_sources(exc) from None
+    out.print(f"{deck}: released {result.version} ({result.build.summary}) → "
+              f"{_relative(result.build.package)}", markup=False)
+    out.print(result.notes_markdown, markup=False)
 
 
 @app.command("list")

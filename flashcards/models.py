@@ -43,6 +43,8 @@ class DeckConfig(Strict):
     version: str = Field("0.1.0", pattern=r"^\d+\.\d+\.\d+$", description="Semantic version.")
     licence: str | None = Field(None, description="Licence of the deck's content.")
     tags: list[TagName] = Field(default_factory=list, description="Tags given to every note.")
+    tag_changes: bool = Field(True, description="Tag notes changed in a release "
+                              "`changed::<version>`, so students find and re-check them.")
 
 
 # ---- cards.yaml ------------------------------------------------------------------------------

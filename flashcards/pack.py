@@ -1,16 +1,18 @@
 """Stage 5, pack: note specs become an Anki collection database through genanki.
 
 genanki's models, schema and ids stay the source of truth; what we fix is what it takes from
-the clock: every note carries the `mod` of its last content change, ids are deterministic.
+the clock: every note carries the `mod` of its last content change and a note id kept in the
+lock, and every notetype the `mod` of its last change.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import genanki
@@ -20,6 +22,7 @@ from flashcards.notetypes import NOTETYPES, Notetype
 from flashcards.render import markdown_field, plain_field
 
 GUID_NAMESPACE = "flashcards"
+CARD_ID_STRIDE = 100  # note ids are spaced so that a note's cards can take nid + ordinal
 
 
 def note_guid(slug: str, note_id: str) -> str:
@@ -35,6 +38,50 @@ def stable_int(*parts: str, bits: int = 31) -> int:
 def deck_id(name: str) -> int:
     # Anki matches decks by name; the id only needs to be stable.
     return stable_int("deck", name)
+
+
+def deck_notetype(card_type: CardType, slug: str, generation: int = 0, css: str = ""
+                  ) -> Notetype:
+    """The notetype of one deck: its own id (so decks never overwrite each other's style),
+    the shared fixed field and template ids, the deck's extra CSS."""
+    base = NOTETYPES[card_type]
+    suffix = f" v{generation + 1}" if generation else ""
+    return replace(base, id=stable_int("notetype", slug, card_type.value, str(generation)),
+                   name=f"{base.name} ({slug}){suffix}", css=base.css + css)
+
+
+@dataclass(frozen=True)
+class PackedNote:
+    """A note exactly as Anki receives it: rendered fields and tags."""
+
+    id: str
+    guid: str
+    type: CardType
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    def content_hash(self, notetype_id: int) -> str:
+        payload = json.dumps([notetype_id, self.fields, self.tags], ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def note_fields(note: NoteSpec, language: str) -> tuple[str, ...]:
+    """Field values in notetype order, rendered to safe HTML."""
+    cloze = note.type is CardType.CLOZE
+    values = []
+    for name in NOTETYPES[note.type].field_names:
+        if name == "Source":
+            values.append(plain_field(note.source or "", language))
+        else:
+            values.append(markdown_field(note.fields.get(name, ""), language,
+                                         cloze=cloze and name == "Text"))
+    return tuple(values)
+
+
+def pack_note(note: NoteSpec, slug: str, config: DeckConfig) -> PackedNote:
+    return PackedNote(note.id, note_guid(slug, note.id), note.type,
+                      note_fields(note, config.language),
+                      tuple(sorted({*config.tags, *note.tags})))
 
 
 class _Model(genanki.Model):
@@ -56,55 +103,42 @@ class _Model(genanki.Model):
 
 
 class _Note(genanki.Note):
-    """A genanki note stamped with its own `mod` (and its cards with it)."""
+    """A genanki note with its own `mod` and id (its cards take the ids after it)."""
 
-    def __init__(self, *, mod: int, **kwargs: object) -> None:
+    def __init__(self, *, mod: int, nid: int, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.mod = mod
+        self.nid = nid
 
     def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # type: ignore[override]
-        super().write_to_db(cursor, self.mod, deck_id, id_gen)
+        super().write_to_db(cursor, self.mod, deck_id, itertools.count(self.nid))
 
 
 @dataclass(frozen=True)
 class PackInput:
-    slug: str
     config: DeckConfig
-    notes: Sequence[NoteSpec]
+    notes: Sequence[PackedNote]
     note_mods: Mapping[str, int]
+    note_ids: Mapping[str, int]
+    extra_tags: Mapping[str, tuple[str, ...]]
+    notetypes: Mapping[CardType, Notetype]
     notetype_mods: Mapping[CardType, int]
     description_html: str = ""
 
 
-def note_fields(note: NoteSpec, language: str) -> list[str]:
-    """Field values in notetype order, rendered to safe HTML."""
-    notetype = NOTETYPES[note.type]
-    cloze = note.type is CardType.CLOZE
-    values = []
-    for name in notetype.field_names:
-        if name == "Source":
-            values.append(plain_field(note.source or "", language))
-        else:
-            values.append(markdown_field(note.fields.get(name, ""), language,
-                                         cloze=cloze and name == "Text"))
-    return values
-
-
 def build_package(data: PackInput) -> genanki.Package:
-    models = {t: _Model(n, data.notetype_mods[t]) for t, n in NOTETYPES.items()
-              if t in data.notetype_mods}
+    models = {t: _Model(n, data.notetype_mods[t]) for t, n in data.notetypes.items()}
     deck = genanki.Deck(deck_id(data.config.name), data.config.name,
                         description=data.description_html)
-    language = data.config.language
     for position, note in enumerate(data.notes):
         deck.add_note(_Note(
             mod=data.note_mods[note.id],
+            nid=data.note_ids[note.id],
             model=models[note.type],
-            fields=note_fields(note, language),
-            guid=note_guid(data.slug, note.id),
-            tags=sorted({*data.config.tags, *note.tags}),
+            fields=list(note.fields),
+            guid=note.guid,
+            tags=sorted({*note.tags, *data.extra_tags.get(note.id, ())}),
             due=position,
-            sort_field=None,
         ))
     return genanki.Package(deck)
 
@@ -115,7 +149,7 @@ def write_database(data: PackInput, database: Path) -> None:
     stamp = max([*data.note_mods.values(), *data.notetype_mods.values(), 0])
     connection = sqlite3.connect(database)
     try:
-        package.write_to_db(connection.cursor(), stamp, itertools.count(stamp * 1000))
+        package.write_to_db(connection.cursor(), stamp, itertools.count())
         connection.commit()
     finally:
         connection.close()
