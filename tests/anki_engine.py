@@ -18,7 +18,7 @@ class ImportLog:
     updated: int
     duplicate: int
     conflicting: int
-    first_field_only: int
+    first_field_match: int
 
 
 @dataclass
@@ -38,8 +38,9 @@ class AnkiCollection:
                                              update_notetypes=IF_NEWER),
         )
         log = self.col.import_anki_package(request).log
+        self.col.models._clear_cache()  # as Anki's GUI does after an import
         return ImportLog(len(log.new), len(log.updated), len(log.duplicate),
-                         len(log.conflicting), len(log.first_field_only))
+                         len(log.conflicting), len(log.first_field_match))
 
     def notes(self) -> list:
         return [self.col.get_note(nid) for nid in self.col.find_notes("")]

@@ -1,0 +1,64 @@
+"""Small helpers shared by tests."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import zipfile
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from flashcards.cli import app
+
+STARTER_CARDS = """
+cards:
+  - id: abandon
+    question: Quel projet de supercalculateur Tesla a-t-il abandonné ?
+    answer: Dojo
+    source: Tesla a mis un terme à son ambitieux projet de supercalculateur
+  - id: unveiled
+    type: cloze
+    text: "Le concept de Dojo fut dévoilé en {{c1::2021}}."
+    source: En 2021, lorsque le concept fut dévoilé
+  - id: ai5-maker
+    type: reverse
+    question: Puce AI5 de Tesla
+    answer: fabriquée par TSMC
+    source: ses puces AI5 et AI6, qui sont respectivement fabriquées par TSMC et Samsung
+  - id: engineers
+    type: type-in
+    question: Combien d'ingénieurs de Dojo Ganesha Venkataramanan a-t-il recrutés ?
+    answer: "20"
+    source: Il a progressivement recruté 20 des meilleurs ingénieurs de Dojo
+"""
+
+STARTER_FACTS = """
+facts:
+  - id: bannon
+    kind: person
+    name: Peter Bannon
+    role: l'architecte en chef des puces de Tesla
+    source: "Peter Bannon, l'architecte en chef des puces"
+  - id: first-mention
+    kind: event
+    date: en janvier 2021
+    event: Musk évoque Dojo lors d'une conférence sur les résultats
+    source: c'était en janvier 2021
+"""
+
+
+def run_cli(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def package_rows(package: Path, query: str) -> list[tuple]:
+    """Rows of the SQLite database inside an .apkg (for byte-level facts only)."""
+    with zipfile.ZipFile(package) as archive, tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "c.anki2"
+        db.write_bytes(archive.read("collection.anki2"))
+        connection = sqlite3.connect(db)
+        try:
+            return connection.execute(query).fetchall()
+        finally:
+            connection.close()
