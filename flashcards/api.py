@@ -17,9 +17,11 @@ from pathlib import Path
 
 from flashcards.changes import Plan, plan_build
 from flashcards.check import check
+from flashcards.coverage import Coverage
 from flashcards.diagnostics import Diagnostic, Report, SourceError
 from flashcards.expand import expand
 from flashcards.grounding import Seed
+from flashcards.lint import lint
 from flashcards.load import read_text
 from flashcards.lock import read_lock, write_lock
 from flashcards.models import CardType, NoteSpec
@@ -127,6 +129,8 @@ def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
     seed = load_seed(project, sources)
     notes = expand(sources)
     report = check(notes, seed)
+    report.extend(lint(notes, language=sources.config.language, has_seed=seed is not None,
+                       disabled=sources.config.lint_disable))
     if not report.ok:
         raise SourceError(report.sorted())
     return PreparedDeck(sources, notes, seed, report)
@@ -234,6 +238,16 @@ def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = No
     now = build_timestamp()
     return [pack_deck(deck, out_dir, now, new_notetype_version=new_notetype_version)
             for deck in prepared]
+
+
+def coverage(project: Project, deck: str) -> tuple[PreparedDeck, Coverage]:
+    """How much of its seed the deck teaches."""
+    from flashcards.coverage import measure
+
+    [prepared] = _prepared_or_raise(project, [deck])
+    if prepared.seed is None:
+        raise UsageError(f"deck {deck!r} has no seed: set `seed:` in its deck.yaml")
+    return prepared, measure(prepared.seed, prepared.notes)
 
 
 def diff(project: Project, decks: Sequence[str] = ()) -> dict[str, Plan]:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from flashcards import __version__, api
 from flashcards.diagnostics import Diagnostic, Severity, SourceError
@@ -40,15 +41,18 @@ def _relative(path: Path) -> str:
 
 
 def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    """`file:line:column: severity[code]: message` then `  hint: …`, as editors link them."""
     for d in sorted(diagnostics, key=Diagnostic.sort_key):
         location = _relative(d.file)
         if d.position:
             location += f":{d.position.line}:{d.position.column}"
         style = "red" if d.severity is Severity.ERROR else "yellow"
-        err.print(f"{location}: [{style}]{d.severity.value}[/{style}][{d.code}]: {d.message}",
-                  markup=True, highlight=False, soft_wrap=True)
+        line = Text(f"{location}: ")
+        line.append(d.severity.value, style=style)
+        line.append(f"[{d.code}]: {d.message}")
+        err.print(line)
         if d.hint:
-            err.print(f"  hint: {d.hint}", markup=False, soft_wrap=True)
+            err.print(Text(f"  hint: {d.hint}"))
 
 
 def _fail_sources(exc: SourceError) -> typer.Exit:
@@ -203,6 +207,87 @@ def release(
     out.print(f"{deck}: released {result.version} ({result.build.summary}) → "
               f"{_relative(result.build.package)}", markup=False)
     out.print(result.notes_markdown, markup=False)
+
+
+@app.command("lint")
+def lint_command(
+    decks: DecksArg = None,
+    root: RootOpt = None,
+    rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+) -> None:
+    """Check card quality: one fact per card, no yes/no questions, no answer in the question…
+
+    Example: flashcards lint dojo --strict
+    """
+    from flashcards.lint import RULES
+
+    if rules:
+        for rule in RULES.values():
+            out.print(f"{rule.code:<20} {rule.severity.value:<8} {rule.summary}", markup=False)
+        return
+    project = _project(root)
+    try:
+        results = api.validate(project, decks or [])
+    except api.UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
+    warnings = [d for r in results.values() if isinstance(r, api.PreparedDeck)
+                for d in r.report.warnings]
+    print_diagnostics(warnings)
+    if problems:
+        raise _fail_sources(SourceError(problems))
+    for slug, deck in results.items():
+        assert isinstance(deck, api.PreparedDeck)
+        count = len(deck.report.warnings)
+        out.print(f"{slug}: {len(deck.notes)} notes, {count} warning{'s' * (count != 1)}",
+                  markup=False)
+    if strict and warnings:
+        raise typer.Exit(1)
+
+
+@app.command()
+def coverage(
+    deck: Annotated[str, typer.Argument(help="The deck slug.")],
+    root: RootOpt = None,
+    html_out: Annotated[Path | None, typer.Option(
+        "--html", help="Write the article with covered sentences highlighted here.",
+        dir_okay=False)] = None,
+    minimum: Annotated[float | None, typer.Option(
+        "--min", help="Fail (exit 1) below this percentage of factual sentences.")] = None,
+) -> None:
+    """Show which sentences of the article the deck teaches, paragraph by paragraph.
+
+    Example: flashcards coverage dojo --html dist/dojo-coverage.html --min 90
+    """
+    from rich.table import Table
+
+    from flashcards.coverage import html_report, table
+
+    project = _project(root)
+    try:
+        deck_data, report = api.coverage(project, deck)
+    except api.UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except SourceError as exc:
+        raise _fail_sources(exc) from None
+    grid = Table("paragraph", "factual", "covered", "%", title=f"{deck}: coverage")
+    for label, factual, covered, percent in table(report):
+        grid.add_row(label, str(factual), str(covered), percent)
+    grid.add_row("total", str(len(report.factual)),
+                 str(sum(s.covered for s in report.factual)), f"{100 * report.ratio:.1f}%")
+    out.print(grid)
+    if html_out:
+        from flashcards.write import write_text_atomic
+
+        write_text_atomic(html_out, html_report(report, deck_data.sources.config.name,
+                                                deck_data.notes))
+        out.print(f"wrote {_relative(html_out)}", markup=False)
+    if minimum is not None and 100 * report.ratio < minimum:
+        err.print(f"coverage {100 * report.ratio:.1f}% is below {minimum}%", markup=False)
+        raise typer.Exit(1)
 
 
 @app.command("list")

@@ -43,6 +43,8 @@ class DeckConfig(Strict):
     version: str = Field("0.1.0", pattern=r"^\d+\.\d+\.\d+$", description="Semantic version.")
     licence: str | None = Field(None, description="Licence of the deck's content.")
     tags: list[TagName] = Field(default_factory=list, description="Tags given to every note.")
+    lint_disable: list[str] = Field(default_factory=list, description=(
+        "Lint rules not to apply here, e.g. [answer-length]; see `flashcards lint --rules`."))
     tag_changes: bool = Field(True, description="Tag notes changed in a release "
                               "`changed::<version>`, so students find and re-check them.")
 
@@ -54,6 +56,8 @@ class CardCommon(Strict):
     extra: Text | None = Field(None, description="Shown on the back, below the answer.")
     tags: list[TagName] = Field(default_factory=list)
     source: Text | None = Field(None, description="A passage quoted verbatim from the seed.")
+    lint_disable: list[str] = Field(default_factory=list, description=(
+        "Lint rules not to apply here, e.g. [answer-length]; see `flashcards lint --rules`."))
 
 
 class QuestionAnswer(CardCommon):
@@ -116,6 +120,8 @@ class FactCommon(Strict):
     source: Text = Field(description="A passage quoted verbatim from the seed (required).")
     tags: list[TagName] = Field(default_factory=list)
     extra: Text | None = Field(None, description="Shown on the back of every card of the fact.")
+    lint_disable: list[str] = Field(default_factory=list, description=(
+        "Lint rules not to apply here, e.g. [answer-length]; see `flashcards lint --rules`."))
 
 
 class PersonFact(FactCommon):
@@ -230,6 +236,7 @@ class NoteSpec(BaseModel):
     line: int = Field(0, description="The line it starts at (0: unknown).")
     fact_id: str | None = None
     template_id: str | None = None
+    lint_disable: tuple[str, ...] = ()
 
 
     @property
