@@ -6,11 +6,13 @@ no language-specific tags, no aliases, bounded size and nesting.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml_rs
 
 from flashcards.diagnostics import Diagnostic, Position, SourceError
 
@@ -30,18 +32,58 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 _CONSTRUCTOR = yaml.SafeLoader("")
+_NO_ALIASES = yaml_rs.AliasLimits(max_alias_expansions_per_anchor=0, max_replay_stack_depth=0,
+                                  max_total_replayed_events=0)
 
 Path_ = tuple[str | int, ...]
 
 
 @dataclass
 class Document:
-    """A parsed YAML file: its data, and the position of every key and value in it."""
+    """A parsed YAML file: its data, and the position of every key and value in it.
+
+    Positions come from a second, positional parse that runs only when a position is asked
+    for (to report an error): the fast parse alone serves a valid file."""
 
     path: Path
     data: Any
-    value_positions: dict[Path_, Position] = field(default_factory=dict)
-    key_positions: dict[Path_, Position] = field(default_factory=dict)
+    text: str | None = None
+    _values: dict[Path_, Position] | None = field(default=None, repr=False)
+    _keys: dict[Path_, Position] | None = field(default=None, repr=False)
+    _item_lines: dict[str, list[int] | None] | None = field(default=None, repr=False)
+
+    @property
+    def value_positions(self) -> dict[Path_, Position]:
+        if self._values is None:
+            self._locate()
+        assert self._values is not None
+        return self._values
+
+    @property
+    def key_positions(self) -> dict[Path_, Position]:
+        if self._keys is None:
+            self._locate()
+        assert self._keys is not None
+        return self._keys
+
+    def _locate(self) -> None:
+        self._values, self._keys = {}, {}
+        try:
+            node = yaml.compose(self.text or "", Loader=_Loader)
+        except yaml.YAMLError:
+            return
+        if node is not None:
+            _Walker(self, []).build(node, (), 0)
+
+    def item_lines(self, key: str) -> list[int] | None:
+        """The line of each item of the top-level list `key`, found by scanning the text
+        (block style, the common case) without a positional parse; None when the scan does
+        not account for every item (flow style, odd layouts)."""
+        if self._item_lines is None:
+            self._item_lines = {}
+        if key not in self._item_lines:
+            self._item_lines[key] = _scan_items(self.text or "", key, self.data)
+        return self._item_lines[key]
 
     def position(self, loc: Path_, *, key: bool = False) -> Position | None:
         """The position of `loc`, or of its closest ancestor that has one."""
@@ -51,6 +93,31 @@ class Document:
             if found:
                 return found
         return None
+
+
+def _scan_items(text: str, key: str, data: Any) -> list[int] | None:
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return None
+    header = re.search(rf"^{re.escape(key)}:[ \t]*(?:#.*)?$", text, re.M)
+    if header is None:
+        return None
+    line = text.count("\n", 0, header.end()) + 1
+    indent: str | None = None
+    lines: list[int] = []
+    for row in text[header.end() + 1:].split("\n"):
+        line += 1
+        if row[:1] not in ("", " ", "-", "#"):
+            break  # the next top-level key
+        stripped = row.lstrip(" ")
+        if not stripped.startswith("- ") and stripped != "-":
+            continue
+        current = row[: len(row) - len(stripped)]
+        if indent is None:
+            indent = current
+        if current == indent:
+            lines.append(line)
+    return lines if len(lines) == len(items) else None
 
 
 def _mark(mark: yaml.Mark) -> Position:
@@ -96,7 +163,20 @@ def read_text(path: Path) -> str:
 
 
 def load_yaml(path: Path) -> Document:
-    """Parse `path` into a Document, or raise a SourceError naming file:line:column."""
+    """Parse `path` into a Document, or raise a SourceError naming file:line:column.
+
+    yaml-rs (Rust, YAML 1.2: `yes` and dates stay strings) parses; it refuses duplicate keys,
+    tags and aliases. When it refuses a file, PyYAML's positional parse explains why."""
+    text = read_text(path)
+    try:
+        data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_NO_ALIASES)
+    except yaml_rs.YAMLDecodeError as exc:
+        raise SourceError([_explain(path, text, str(exc))]) from None
+    return Document(path, data, text)
+
+
+def load_yaml_positional(path: Path) -> Document:
+    """The slow path: PyYAML's composer with our walker, positions recorded as it goes."""
     text = read_text(path)
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -104,7 +184,7 @@ def load_yaml(path: Path) -> Document:
         raise SourceError([_syntax_error(path, exc, text)]) from None
     except yaml.YAMLError as exc:
         raise SourceError([Diagnostic(path, f"invalid YAML: {exc}", code="yaml")]) from None
-    doc = Document(path, None)
+    doc = Document(path, None, text, {}, {})
     if node is None:
         return doc
     errors: list[Diagnostic] = []
@@ -112,6 +192,26 @@ def load_yaml(path: Path) -> Document:
     if errors:
         raise SourceError(errors)
     return doc
+
+
+_RS_POSITION = re.compile(r"line (\d+), column (\d+)")
+
+
+def _explain(path: Path, text: str, message: str) -> Diagnostic:
+    try:
+        load_yaml_positional(path)
+    except SourceError as exc:
+        return exc.diagnostics[0]
+    first = message.strip().splitlines()[0] if message.strip() else "invalid YAML"
+    found = _RS_POSITION.search(message)
+    position = Position(int(found[1]), int(found[2])) if found else None
+    hint = "check the indentation and quoting near this line"
+    if "duplicate" in first:
+        hint = "remove one of the two keys"
+    elif "alias" in first:
+        first, hint = ("YAML aliases (*name) are not allowed",
+                       "write the value out again instead of referring to an anchor")
+    return Diagnostic(path, f"invalid YAML: {first}", hint, position, code="yaml")
 
 
 def _syntax_error(path: Path, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import html
 import re
-from functools import cache
+from functools import lru_cache
 
 import nh3
-from markdown_it import MarkdownIt
+import pyromark
 
 ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "s", "sub", "sup", "code", "pre", "br", "p", "ul", "ol",
@@ -30,13 +30,20 @@ NBSP = "\u00a0"
 NARROW_NBSP = "\u202f"
 
 
-@cache
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
+_MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
+# Text without these characters renders to itself (escaped): no Markdown parse needed.
+_MARKUP_CHARS = re.compile(r"[*_`\[\]<>&\\!#|~\n]|^\s*(?:[-+=]|\d+[.)])")
+# Markdown without raw HTML, links or images yields only allow-listed tags.
+_NEEDS_SANITIZING = re.compile(r"[<&]|\]\(|^\s*\[[^\]]*\]:", re.M)
+
+
+_TYPOGRAPHY_CHARS = re.compile(r"[?!;:«»']")
 
 
 def french_typography(text: str) -> str:
     """Non-breaking spaces where French typography wants them, typographic apostrophes."""
+    if not _TYPOGRAPHY_CHARS.search(text):
+        return text
     text = _SPACE_BEFORE_HIGH.sub(NARROW_NBSP + r"\1", text)
     text = _SPACE_BEFORE_COLON.sub(NBSP + ":", text)
     text = _OPEN_GUILLEMET.sub("«" + NBSP, text)
@@ -62,15 +69,21 @@ def neutralise_anki_markup(fragment: str, *, keep_cloze: bool = False) -> str:
     return fragment.replace("{{", "&#123;&#123;")
 
 
+@lru_cache(maxsize=65536)
 def markdown_field(text: str, language: str, *, cloze: bool = False) -> str:
     """A field written in Markdown (and allow-listed HTML) as safe HTML for Anki."""
     if not text:
         return ""
-    rendered = _markdown().render(typography(text, language)).strip()
+    text = typography(text, language)
+    if not _MARKUP_CHARS.search(text):
+        return neutralise_anki_markup(html.escape(text, quote=False), keep_cloze=cloze)
+    rendered = pyromark.html(text, options=_MARKDOWN_OPTIONS).strip()
     match = _SINGLE_PARAGRAPH.match(rendered)
     if match:
         rendered = match.group(1)
-    return neutralise_anki_markup(sanitize(rendered), keep_cloze=cloze)
+    if _NEEDS_SANITIZING.search(text):
+        rendered = sanitize(rendered)
+    return neutralise_anki_markup(rendered, keep_cloze=cloze)
 
 
 def plain_field(text: str, language: str) -> str:

@@ -44,7 +44,13 @@ class DeckSources:
     def locate(self, file: str, loc: tuple[str | int, ...]) -> tuple[Path, int]:
         """The path of `file` in this deck and the line of `loc` in it (0 if unknown)."""
         doc = self.documents.get(file)
-        position = doc.position(loc) if doc else None
+        if doc is None:
+            return self.root / file, 0
+        if len(loc) == 2 and isinstance(loc[0], str) and isinstance(loc[1], int):
+            lines = doc.item_lines(loc[0])
+            if lines is not None:
+                return self.root / file, lines[loc[1]]
+        position = doc.position(loc)
         return self.root / file, position.line if position else 0
 
     def origin(self, file: str, loc: tuple[str | int, ...]) -> str:
