@@ -20,66 +20,19 @@ from flashcards.check import check
 from flashcards.coverage import Coverage
 from flashcards.diagnostics import Diagnostic, Report, SourceError
 from flashcards.expand import expand
+from flashcards.fingerprint import file_digest, inputs_digest, up_to_date
 from flashcards.grounding import Seed
 from flashcards.lint import lint
 from flashcards.load import read_text
-from flashcards.lock import read_lock, write_lock
+from flashcards.lock import lock_path, read_lock
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
 from flashcards.pack import PackedNote, PackInput, pack_note, write_database
+from flashcards.project import Project, UsageError
 from flashcards.validate import DeckSources, load_deck
-from flashcards.write import write_apkg
+from flashcards.write import write_apkg, write_text_atomic
 
 STYLE_FILE = "style.css"
-
-
-class UsageError(Exception):
-    """The command was asked for something that does not exist (exit code 2)."""
-
-
-@dataclass(frozen=True)
-class Project:
-    """A folder with `decks/<slug>/` and `seeds/`."""
-
-    root: Path
-
-    @classmethod
-    def find(cls, start: Path | None = None) -> Project:
-        start = (start or Path.cwd()).resolve()
-        for folder in (start, *start.parents):
-            if (folder / "decks").is_dir():
-                return cls(folder)
-        raise UsageError(f"no decks/ folder in {start} or above: run flashcards from a project "
-                         "folder (one with decks/<slug>/deck.yaml), or pass --root")
-
-    @property
-    def decks_dir(self) -> Path:
-        return self.root / "decks"
-
-    @property
-    def seeds_dir(self) -> Path:
-        return self.root / "seeds"
-
-    def deck_slugs(self) -> list[str]:
-        return sorted(p.name for p in self.decks_dir.iterdir()
-                      if p.is_dir() and not p.name.startswith("."))
-
-    def deck_dirs(self, names: Sequence[str] = ()) -> list[Path]:
-        """The deck folders named (all when none is named); unknown names are a UsageError."""
-        available = self.deck_slugs()
-        if not names:
-            return [self.decks_dir / slug for slug in available]
-        unknown = [n for n in names if n not in available]
-        if unknown:
-            raise UsageError(f"no deck named {', '.join(map(repr, unknown))} in "
-                             f"{self.decks_dir} (decks: {', '.join(available) or 'none'})")
-        return [self.decks_dir / n for n in names]
-
-    def seed_path(self, seed_id: str) -> Path | None:
-        if not self.seeds_dir.is_dir():
-            return None
-        matches = sorted(p for p in self.seeds_dir.iterdir() if p.is_file() and p.stem == seed_id)
-        return matches[0] if matches else None
 
 
 @dataclass
@@ -153,12 +106,12 @@ class BuildResult:
     package: Path
     note_count: int
     card_count: int
-    plan: Plan
+    plan: Plan | None  # None: the package was already up to date, nothing was done
     warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def summary(self) -> str:
-        return self.plan.summary()
+        return self.plan.summary() if self.plan else "up to date"
 
 
 def build_timestamp() -> int:
@@ -195,7 +148,7 @@ def description_html(deck: PreparedDeck, plan: Plan) -> str:
     return deck_description(deck, plan)
 
 
-def pack_deck(deck: PreparedDeck, out_dir: Path, now: int, *,
+def pack_deck(deck: PreparedDeck, out_dir: Path, now: int, seeds_dir: Path, *,
               new_notetype_version: bool = False) -> BuildResult:
     packed, plan = plan_deck(deck, now, new_notetype_version=new_notetype_version)
     data = PackInput(
@@ -213,8 +166,13 @@ def pack_deck(deck: PreparedDeck, out_dir: Path, now: int, *,
         database = Path(tmp) / "collection.anki2"
         write_database(data, database)
         write_apkg(package, database, [])
-    if plan.lock.to_json() != read_lock(deck.sources.root).to_json():
-        write_lock(deck.sources.root, plan.lock)
+    plan.lock.build = {"inputs": inputs_digest(deck.sources.root, seeds_dir),
+                       "package": file_digest(package) or "",
+                       "notes": str(len(deck.notes)), "cards": str(deck.card_count())}
+    lock_text = plan.lock.to_json()
+    lock_file = lock_path(deck.sources.root)
+    if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != lock_text:
+        write_text_atomic(lock_file, lock_text)
     return BuildResult(deck.slug, package, len(deck.notes), deck.card_count(), plan,
                        (*deck.report.warnings, *plan.warnings))
 
@@ -233,11 +191,29 @@ def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = No
     deck's lock. All decks are checked before any package is written; a SourceError carries
     the problems of every deck."""
     out_dir = out_dir or project.root / "dist"
-    prepared = _prepared_or_raise(project, decks)
+    fresh = {} if new_notetype_version else unchanged(project, decks, out_dir)
+    stale = [d.name for d in project.deck_dirs(decks) if d.name not in fresh]
+    prepared = _prepared_or_raise(project, stale) if stale else []
     out_dir.mkdir(parents=True, exist_ok=True)
     now = build_timestamp()
-    return [pack_deck(deck, out_dir, now, new_notetype_version=new_notetype_version)
-            for deck in prepared]
+    results = {deck.slug: pack_deck(deck, out_dir, now, project.seeds_dir,
+                                    new_notetype_version=new_notetype_version)
+               for deck in prepared}
+    results.update(fresh)
+    return [results[d.name] for d in project.deck_dirs(decks)]
+
+
+def unchanged(project: Project, decks: Sequence[str], out_dir: Path) -> dict[str, BuildResult]:
+    """The decks whose package in `out_dir` is exactly what their inputs build."""
+    fresh = {}
+    for deck_dir in project.deck_dirs(decks):
+        package = out_dir / f"{deck_dir.name}.apkg"
+        record = up_to_date(deck_dir, project.seeds_dir, package)
+        if record:
+            fresh[deck_dir.name] = BuildResult(deck_dir.name, package,
+                                               int(record.get("notes", 0)),
+                                               int(record.get("cards", 0)), None)
+    return fresh
 
 
 def coverage(project: Project, deck: str) -> tuple[PreparedDeck, Coverage]:

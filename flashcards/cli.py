@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from flashcards import __version__, api
+from flashcards import __version__
 from flashcards.diagnostics import Diagnostic, Severity, SourceError
+from flashcards.project import Project, UsageError
+
+
+class _Lazy:
+    """A module imported on first use: `flashcards --version` and an up-to-date build never
+    pay for the pipeline's imports (pydantic models, Jinja2, genanki…)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+api = _Lazy("flashcards.api")
 
 app = typer.Typer(
     name="flashcards",
@@ -63,10 +79,10 @@ def _fail_sources(exc: SourceError) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _project(root: Path | None) -> api.Project:
+def _project(root: Path | None) -> Project:
     try:
-        return api.Project(root.resolve()) if root else api.Project.find()
-    except api.UsageError as exc:
+        return Project(root.resolve()) if root else Project.find()
+    except UsageError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
 
@@ -94,7 +110,7 @@ def validate(decks: DecksArg = None, root: RootOpt = None) -> None:
     project = _project(root)
     try:
         results = api.validate(project, decks or [])
-    except api.UsageError as exc:
+    except UsageError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
@@ -107,6 +123,27 @@ def validate(decks: DecksArg = None, root: RootOpt = None) -> None:
         assert isinstance(deck, api.PreparedDeck)
         out.print(f"{slug}: ok, {len(deck.notes)} notes, {deck.card_count()} cards",
                   markup=False)
+
+
+def _all_up_to_date(project: Project, decks: list[str], out_dir: Path | None) -> bool:
+    """When every package is already what its inputs build, say so without loading the
+    pipeline at all."""
+    from flashcards.fingerprint import up_to_date
+
+    out_dir = out_dir or project.root / "dist"
+    try:
+        deck_dirs = project.deck_dirs(decks)
+    except UsageError:
+        return False
+    records = [(d, up_to_date(d, project.seeds_dir, out_dir / f"{d.name}.apkg"))
+               for d in deck_dirs]
+    if not deck_dirs or not all(record for _, record in records):
+        return False
+    for deck_dir, record in records:
+        assert record is not None
+        out.print(f"{deck_dir.name}: {record.get('notes')} notes, {record.get('cards')} cards → "
+                  f"{_relative(out_dir / (deck_dir.name + '.apkg'))} (up to date)", markup=False)
+    return True
 
 
 @app.command()
@@ -124,10 +161,12 @@ def build(
     Example: flashcards build dojo --out dist/
     """
     project = _project(root)
+    if not new_notetype_version and _all_up_to_date(project, decks or [], out_dir):
+        return
     try:
         results = api.build(project, decks or [], out_dir,
                             new_notetype_version=new_notetype_version)
-    except api.UsageError as exc:
+    except UsageError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     except SourceError as exc:
@@ -163,7 +202,7 @@ def diff(
     project = _project(root)
     try:
         plans = api.diff(project, decks or [])
-    except api.UsageError as exc:
+    except UsageError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     except SourceError as exc:
@@ -199,7 +238,7 @@ def release(
     project = _project(root)
     try:
         result = do_release(project, deck, part)
-    except api.UsageError as exc:
+    except UsageError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     except SourceError as exc:
@@ -229,7 +268,7 @@ def lint_command(
     project = _project(root)
     try:
         results = api.validate(project, decks or [])
-    except api.UsageError as exc:
+    except UsageError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
@@ -268,7 +307,7 @@ def coverage(
     project = _project(root)
     try:
         deck_data, report = api.coverage(project, deck)
-    except api.UsageError as exc:
+    except UsageError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     except SourceError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from flashcards.load import read_text
@@ -46,11 +46,16 @@ class Seed:
         return normalise(self.text)
 
     def contains(self, quote: str) -> bool:
-        start = 0
-        parts = quote_parts(quote)
-        for part in parts:
-            found = self.normalised.find(normalise(part), start)
-            if found < 0:
-                return False
-            start = found + len(normalise(part))
-        return bool(parts)
+        return _contains(self.normalised, quote)
+
+
+@lru_cache(maxsize=65536)
+def _contains(normalised_seed: str, quote: str) -> bool:
+    start = 0
+    parts = [normalise(part) for part in quote_parts(quote)]
+    for part in parts:
+        found = normalised_seed.find(part, start)
+        if found < 0:
+            return False
+        start = found + len(part)
+    return bool(parts)

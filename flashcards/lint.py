@@ -11,6 +11,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flashcards.check import CLOZE_GAP
@@ -64,12 +65,14 @@ quelle quels quelles est a ont sont son sa ses leur leurs ce cet cette ces pour 
 avec il elle ils elles on se s ne pas plus the of a an to in on is are""".split())
 
 
+@lru_cache(maxsize=65536)
 def plain(text: str) -> str:
     return " ".join(_TAGS.sub(" ", unicodedata.normalize("NFKC", text)).split())
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(plain(text).casefold())
+@lru_cache(maxsize=65536)
+def words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(plain(text).casefold()))
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ committed with the sources: the same sources and lock always give the same packa
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from flashcards.diagnostics import Diagnostic, Position, SourceError
 from flashcards.load import read_text
@@ -57,6 +58,7 @@ class Lock:
     released: str | None = None
     notetypes: dict[str, NotetypeLock] = field(default_factory=dict)
     notes: dict[str, NoteLock] = field(default_factory=dict)
+    build: dict[str, str] = field(default_factory=dict)  # see fingerprint.py
 
     @property
     def live_notes(self) -> dict[str, NoteLock]:
@@ -68,7 +70,8 @@ class Lock:
                   "deck": {"name": self.deck_name, "version": self.version,
                            "released": self.released}}
         lines = ["{", f' "format": {FORMAT},',
-                 f' "deck": {_line(header["deck"])},', ' "notetypes": {']
+                 f' "deck": {_line(header["deck"])},', f' "build": {_line(self.build)},',
+                 ' "notetypes": {']
         lines += _entries({k: vars(v) for k, v in sorted(self.notetypes.items())})
         lines.append(" },")
         lines.append(' "notes": {')
@@ -78,7 +81,7 @@ class Lock:
 
 
 def _line(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return orjson.dumps(value).decode()
 
 
 def _entries(entries: dict[str, dict[str, Any]]) -> list[str]:
@@ -101,7 +104,7 @@ def read_lock(deck_dir: Path) -> Lock:
         return Lock()
     text = read_text(path)
     try:
-        data = json.loads(text)
+        data = orjson.loads(text)
         if data.get("format") != FORMAT:
             raise ValueError(f"unknown lock format {data.get('format')!r}")
         deck = data.get("deck", {})
@@ -111,8 +114,9 @@ def read_lock(deck_dir: Path) -> Lock:
             released=deck.get("released"),
             notetypes={k: NotetypeLock(**v) for k, v in data.get("notetypes", {}).items()},
             notes={k: NoteLock(**v) for k, v in data.get("notes", {}).items()},
+            build=data.get("build", {}),
         )
-    except (ValueError, TypeError, AttributeError) as exc:
+    except (orjson.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
         line = getattr(exc, "lineno", None)
         raise SourceError([Diagnostic(
             path, f"the lock file is damaged: {exc}",

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import genanki
+import orjson
 
 from flashcards.models import CardType, DeckConfig, NoteSpec
 from flashcards.notetypes import NOTETYPES, Notetype
@@ -61,8 +61,8 @@ class PackedNote:
     tags: tuple[str, ...]
 
     def content_hash(self, notetype_id: int) -> str:
-        payload = json.dumps([notetype_id, self.fields, self.tags], ensure_ascii=False)
-        return hashlib.sha256(payload.encode()).hexdigest()[:20]
+        payload = orjson.dumps([notetype_id, self.fields, self.tags])
+        return hashlib.sha256(payload).hexdigest()[:20]
 
 
 def note_fields(note: NoteSpec, language: str) -> tuple[str, ...]:
@@ -144,12 +144,28 @@ def build_package(data: PackInput) -> genanki.Package:
 
 
 def write_database(data: PackInput, database: Path) -> None:
-    """Write the collection database of the package to `database`."""
+    """Write the collection database of the package to `database`.
+
+    genanki writes the schema, the collection row, the deck and the models; the notes and
+    cards are genanki's own rows (fields, tags, sort field, card ordinals), inserted in bulk
+    in one transaction instead of one statement each."""
     package = build_package(data)
+    [deck] = package.decks
+    notes, deck.notes = deck.notes, []
+    for model in {id(n.model): n.model for n in notes}.values():
+        deck.add_model(model)
     stamp = max([*data.note_mods.values(), *data.notetype_mods.values(), 0])
     connection = sqlite3.connect(database)
     try:
-        package.write_to_db(connection.cursor(), stamp, itertools.count())
+        cursor = connection.cursor()
+        package.write_to_db(cursor, stamp, itertools.count())
+        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", [
+            (n.nid, n.guid, n.model.model_id, n.mod, -1, n._format_tags(), n._format_fields(),
+             n.sort_field, 0, 0, "") for n in notes])
+        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
+            (n.nid + 1 + i, n.nid, deck.deck_id, card.ord, n.mod, -1, 0, 0, n.due,
+             0, 0, 0, 0, 0, 0, 0, 0, "")
+            for n in notes for i, card in enumerate(n.cards)])
         connection.commit()
     finally:
         connection.close()

@@ -93,7 +93,11 @@ def test_edits_reach_students_and_progress_survives(project, write_deck, anki, m
 
     [third] = build(project, monkeypatch, T3)  # nothing changed since: same bytes
     assert third.package.read_bytes() == second.package.read_bytes()
-    assert third.summary == "no change"
+    assert third.summary == "up to date"  # nothing was even parsed
+    third.package.unlink()
+    [rebuilt] = build(project, monkeypatch, T3)  # a missing package is rebuilt, same bytes
+    assert rebuilt.summary == "no change"
+    assert rebuilt.package.read_bytes() == second.package.read_bytes()
     log = anki.import_package(third.package)
     assert (log.new, log.updated) == (0, 0)
 

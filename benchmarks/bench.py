@@ -1,0 +1,124 @@
+"""Benchmark: whole-process timings of flashcards against raw genanki, in one run.
+
+    python benchmarks/bench.py                 # 1,000 / 20,000 / 100,000 cards, 3 rounds
+    python benchmarks/bench.py --sizes 20000 --rounds 5 --json results.json
+
+For each size it generates a deck of hand-written cards (and a facts deck expanding to as
+many cards), then times, alternating commands within each round: raw genanki packing the
+same notes built in memory (the reference), `flashcards build` from scratch, an unchanged
+rebuild, `flashcards validate`, and `flashcards --version`. It reports medians, the ratio to
+the reference, peak memory (max RSS of the process) and notes per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from synth import make_project  # noqa: E402
+
+FLASHCARDS = [sys.executable, "-m", "flashcards"]
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
+    return elapsed, usage.ru_maxrss
+
+
+def clean(project: Path) -> None:
+    shutil.rmtree(project / "dist", ignore_errors=True)
+    (project / "decks" / "synth" / "flashcards.lock").unlink(missing_ok=True)
+
+
+def measure(size: int, facts: bool, rounds: int, work: Path) -> dict:
+    project = make_project(work / f"deck-{size}-{'facts' if facts else 'cards'}", size,
+                           facts=facts)
+    reference_out = work / "reference.apkg"
+    steps = {
+        "reference (raw genanki)": lambda: run([sys.executable, str(HERE / "reference.py"),
+                                                str(size), str(reference_out)], HERE),
+        "build": lambda: (clean(project), run([*FLASHCARDS, "build"], project))[1],
+        "unchanged rebuild": lambda: run([*FLASHCARDS, "build"], project),
+        "validate": lambda: run([*FLASHCARDS, "validate"], project),
+        "--version": lambda: run([*FLASHCARDS, "--version"], project),
+    }
+    samples: dict[str, list[tuple[float, int]]] = {name: [] for name in steps}
+    for round_number in range(rounds):
+        order = list(steps)
+        if round_number % 2:  # alternate, so that no step always runs after the same one
+            order = order[:1] + order[1:][::-1]
+            order.remove("unchanged rebuild")
+            order.insert(order.index("build") + 1, "unchanged rebuild")
+        for name in order:
+            samples[name].append(steps[name]())
+    reference = statistics.median(t for t, _ in samples["reference (raw genanki)"])
+    reference_rss = statistics.median(m for _, m in samples["reference (raw genanki)"])
+    version = statistics.median(t for t, _ in samples["--version"])
+    rows = {}
+    for name, values in samples.items():
+        seconds = statistics.median(t for t, _ in values)
+        rss = max(m for _, m in values)
+        rows[name] = {"median_s": round(seconds, 3),
+                      "ratio_to_reference": round(seconds / reference, 2),
+                      "ratio_to_version": round(seconds / version, 2),
+                      "peak_rss_mib": round(rss / 1024, 1),
+                      "rss_ratio_to_reference": round(rss / reference_rss, 2),
+                      "notes_per_s": round(size / seconds) if seconds else None}
+    return {"cards": size, "source": "facts+templates" if facts else "hand-written",
+            "rounds": rounds, "steps": rows}
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| cards | source | step | median s | × genanki | × --version | peak MiB | "
+             "RSS × genanki | notes/s |", "|---|---|---|---|---|---|---|---|---|"]
+    for result in results:
+        for name, row in result["steps"].items():
+            lines.append(f"| {result['cards']:,} | {result['source']} | {name} | "
+                         f"{row['median_s']} | {row['ratio_to_reference']} | "
+                         f"{row['ratio_to_version']} | {row['peak_rss_mib']} | "
+                         f"{row['rss_ratio_to_reference']} | {row['notes_per_s']:,} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 20000, 100000])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-facts", action="store_true", help="skip the facts decks")
+    parser.add_argument("--json", type=Path, default=HERE / "results.json")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="flashcards-bench-") as tmp:
+        for size in args.sizes:
+            for facts in (False,) if args.no_facts else (False, True):
+                result = measure(size, facts, args.rounds, Path(tmp))
+                results.append(result)
+                print(table([result]).split("\n", 2)[2], flush=True)
+    print()
+    print(table(results))
+    args.json.write_text(json.dumps({"python": sys.version.split()[0], "cpus": os.cpu_count(),
+                                     "results": results}, indent=2) + "\n")
+    print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

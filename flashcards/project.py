@@ -1,0 +1,56 @@
+"""A project: a folder with `decks/<slug>/` and `seeds/`. Light to import (start-up path)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """The command was asked for something that does not exist (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """A folder with `decks/<slug>/` and `seeds/`."""
+
+    root: Path
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        start = (start or Path.cwd()).resolve()
+        for folder in (start, *start.parents):
+            if (folder / "decks").is_dir():
+                return cls(folder)
+        raise UsageError(f"no decks/ folder in {start} or above: run flashcards from a project "
+                         "folder (one with decks/<slug>/deck.yaml), or pass --root")
+
+    @property
+    def decks_dir(self) -> Path:
+        return self.root / "decks"
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.root / "seeds"
+
+    def deck_slugs(self) -> list[str]:
+        return sorted(p.name for p in self.decks_dir.iterdir()
+                      if p.is_dir() and not p.name.startswith("."))
+
+    def deck_dirs(self, names: Sequence[str] = ()) -> list[Path]:
+        """The deck folders named (all when none is named); unknown names are a UsageError."""
+        available = self.deck_slugs()
+        if not names:
+            return [self.decks_dir / slug for slug in available]
+        unknown = [n for n in names if n not in available]
+        if unknown:
+            raise UsageError(f"no deck named {', '.join(map(repr, unknown))} in "
+                             f"{self.decks_dir} (decks: {', '.join(available) or 'none'})")
+        return [self.decks_dir / n for n in names]
+
+    def seed_path(self, seed_id: str) -> Path | None:
+        if not self.seeds_dir.is_dir():
+            return None
+        matches = sorted(p for p in self.seeds_dir.iterdir() if p.is_file() and p.stem == seed_id)
+        return matches[0] if matches else None
