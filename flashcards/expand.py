@@ -82,9 +82,10 @@ def expand(sources: DeckSources) -> list[NoteSpec]:
     notes = []
     for i, card in enumerate(sources.cards.cards):
         file, line = sources.locate("cards.yaml", ("cards", i))
-        notes.append(NoteSpec(id=card.id, type=CardType(card.type), fields=card_fields(card),
-                              tags=tuple(card.tags), source=card.source, file=str(file),
-                              line=line, lint_disable=tuple(card.lint_disable)))
+        notes.append(NoteSpec.model_construct(
+            id=card.id, type=CardType(card.type), fields=card_fields(card),
+            tags=tuple(card.tags), source=card.source, file=str(file), line=line,
+            lint_disable=tuple(card.lint_disable), fact_id=None, template_id=None))
     templates = templates_for(sources)
     for i, fact in enumerate(sources.facts.facts):
         origin = sources.locate("facts.yaml", ("facts", i))
@@ -113,10 +114,11 @@ def render_fact(fact: Fact, template: Template, origin: tuple[Path, int]) -> Not
     else:
         fields = {"Question": render(template.question), "Answer": render(template.answer),
                   "Extra": extra}
-    return NoteSpec(id=f"{fact.id}/{template.id}", type=template.type, fields=fields,
-                    tags=(*fact.tags, *template.tags, f"kind::{fact.kind}"),
-                    source=fact.source, file=str(origin[0]), line=origin[1], fact_id=fact.id,
-                    template_id=template.id, lint_disable=tuple(fact.lint_disable))
+    return NoteSpec.model_construct(
+        id=f"{fact.id}/{template.id}", type=template.type, fields=fields,
+        tags=(*fact.tags, *template.tags, f"kind::{fact.kind}"), source=fact.source,
+        file=str(origin[0]), line=origin[1], fact_id=fact.id, template_id=template.id,
+        lint_disable=tuple(fact.lint_disable))
 
 
 def _template_error(sources: DeckSources, exc: TemplateError, fact: Fact, index: int,

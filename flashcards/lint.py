@@ -58,6 +58,7 @@ _YES_NO_START = re.compile(
     r"(il|elle|ils|elles|on)\b|is |are |was |were |do |does |did |can |could |has |have )",
     re.IGNORECASE)
 _YES_NO_ANSWERS = {"oui", "non", "yes", "no", "vrai", "faux", "true", "false"}
+_TYPOGRAPHY_SUSPECTS = re.compile(r'["?!;:]|\.\.\.')
 _WORD = re.compile(r"\w+", re.UNICODE)
 _TAGS = re.compile(r"<[^>]+>|[*_`#>]")
 _STOPWORDS = set("""le la les l un une des de du d à au aux en et ou que qu qui quoi quel
@@ -129,6 +130,8 @@ def _typography(note: NoteSpec, language: str) -> Iterable[Finding]:
     if not language.startswith("fr"):
         return
     for name, value in note.fields.items():
+        if not _TYPOGRAPHY_SUSPECTS.search(value):
+            continue
         text = CLOZE_GAP.sub(lambda m: m.group(2), value)
         text = re.sub(r"`[^`]*`", "", text)
         problem = None

@@ -40,18 +40,20 @@ class DeckSources:
     facts: FactsFile = field(default_factory=FactsFile)
     templates: TemplatesFile = field(default_factory=TemplatesFile)
     documents: dict[str, Document] = field(default_factory=dict)
+    _paths: dict[str, Path] = field(default_factory=dict, repr=False)
 
     def locate(self, file: str, loc: tuple[str | int, ...]) -> tuple[Path, int]:
         """The path of `file` in this deck and the line of `loc` in it (0 if unknown)."""
         doc = self.documents.get(file)
+        path = self._paths.setdefault(file, self.root / file)
         if doc is None:
-            return self.root / file, 0
+            return path, 0
         if len(loc) == 2 and isinstance(loc[0], str) and isinstance(loc[1], int):
             lines = doc.item_lines(loc[0])
             if lines is not None:
-                return self.root / file, lines[loc[1]]
+                return path, lines[loc[1]]
         position = doc.position(loc)
-        return self.root / file, position.line if position else 0
+        return path, position.line if position else 0
 
     def origin(self, file: str, loc: tuple[str | int, ...]) -> str:
         path, line = self.locate(file, loc)
