@@ -340,11 +340,11 @@ def list_decks(root: RootOpt = None) -> None:
     for slug, deck in results.items():
         if isinstance(deck, api.PreparedDeck):
             config = deck.sources.config
-            out.print(f"{slug}\t{config.name}\t{len(deck.notes)} notes\t"
-                      f"{deck.card_count()} cards", markup=False)
+            typer.echo(f"{slug}\t{config.name}\t{len(deck.notes)} notes\t"
+                       f"{deck.card_count()} cards")
         else:
-            out.print(f"{slug}\tinvalid ({len(deck.diagnostics)} problems: run "
-                      f"flashcards validate {slug})", markup=False)
+            typer.echo(f"{slug}\tinvalid ({len(deck.diagnostics)} problems: run "
+                       f"flashcards validate {slug})")
 
 
 @app.command()

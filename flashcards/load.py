@@ -216,8 +216,13 @@ def _explain(path: Path, text: str, message: str) -> Diagnostic:
 
 def _syntax_error(path: Path, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
+    at_end = exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip())
+    if at_end and exc.context_mark is not None:
+        mark = exc.context_mark  # "unclosed …": where it was opened, not the end of file
     position = _mark(mark) if mark else None
     problem = exc.problem or "invalid YAML"
+    if exc.context and exc.context_mark is not None:
+        problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
     hint = "check the indentation and quoting near this line"
     if "\t" in problem or (position and "\t" in text.split("\n")[position.line - 1]):
         hint = "YAML does not allow tabs for indentation: indent with spaces"
