@@ -6,12 +6,13 @@ templates add to the built-in library of its language, or replace a built-in by 
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
+from jinja2 import Template as JinjaTemplate
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from flashcards import french
@@ -101,12 +102,17 @@ def expand(sources: DeckSources) -> list[NoteSpec]:
     return notes
 
 
+@lru_cache(maxsize=1024)
+def compiled(text: str) -> JinjaTemplate:
+    """A template's text compiled once, not once per fact."""
+    return environment().from_string(text)
+
+
 def render_fact(fact: Fact, template: Template, origin: tuple[Path, int]) -> NoteSpec:
-    env = environment()
     values = fact.model_dump()
 
     def render(text: str | None) -> str:
-        return env.from_string(text).render(values).strip() if text else ""
+        return compiled(text).render(values).strip() if text else ""
 
     extra = "\n\n".join(part for part in (render(template.extra), fact.extra or "") if part)
     if template.type is CardType.CLOZE:
