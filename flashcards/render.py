@@ -20,11 +20,6 @@ ALLOWED_ATTRIBUTES = {"img": {"src", "alt"}, "span": {"class"}, "div": {"class"}
 
 _SINGLE_PARAGRAPH = re.compile(r"^<p>((?:(?!<p>).)*)</p>\n?$", re.S)
 _CLOZE_OPEN = re.compile(r"\{\{(?!c\d+::)")
-_SPACE_BEFORE_HIGH = re.compile(r"[ \t\u00a0\u202f]+([?!;])")
-_SPACE_BEFORE_COLON = re.compile(r"[ \t\u00a0\u202f]+:(?!:)")
-_OPEN_GUILLEMET = re.compile(r"«[ \t\u00a0\u202f]*")
-_CLOSE_GUILLEMET = re.compile(r"[ \t\u00a0\u202f]*»")
-_STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 
 NBSP = "\u00a0"
 NARROW_NBSP = "\u202f"
@@ -40,15 +35,32 @@ _NEEDS_SANITIZING = re.compile(r"[<&]|\]\(|^\s*\[[^\]]*\]:", re.M)
 _TYPOGRAPHY_CHARS = re.compile(r"[?!;:«»']")
 
 
+_FRENCH_SPACING = re.compile(
+    r"[ \t\u00a0\u202f]+(?P<high>[?!;])"
+    r"|[ \t\u00a0\u202f]+:(?!:)"
+    r"|«[ \t\u00a0\u202f]*"
+    r"|[ \t\u00a0\u202f]*»"
+    r"|(?<=\w)'(?=\w)")
+
+
+def _french_space(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if match.group("high"):
+        return NARROW_NBSP + match.group("high")
+    if text.endswith(":"):
+        return NBSP + ":"
+    if text.startswith("«"):
+        return "«" + NBSP
+    if text.endswith("»"):
+        return NBSP + "»"
+    return "’"
+
+
 def french_typography(text: str) -> str:
     """Non-breaking spaces where French typography wants them, typographic apostrophes."""
     if not _TYPOGRAPHY_CHARS.search(text):
         return text
-    text = _SPACE_BEFORE_HIGH.sub(NARROW_NBSP + r"\1", text)
-    text = _SPACE_BEFORE_COLON.sub(NBSP + ":", text)
-    text = _OPEN_GUILLEMET.sub("«" + NBSP, text)
-    text = _CLOSE_GUILLEMET.sub(NBSP + "»", text)
-    return _STRAIGHT_APOSTROPHE.sub("’", text)
+    return _FRENCH_SPACING.sub(_french_space, text)
 
 
 def typography(text: str, language: str) -> str:

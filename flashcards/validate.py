@@ -45,7 +45,9 @@ class DeckSources:
     def locate(self, file: str, loc: tuple[str | int, ...]) -> tuple[Path, int]:
         """The path of `file` in this deck and the line of `loc` in it (0 if unknown)."""
         doc = self.documents.get(file)
-        path = self._paths.setdefault(file, self.root / file)
+        path = self._paths.get(file)
+        if path is None:
+            path = self._paths[file] = self.root / file
         if doc is None:
             return path, 0
         if len(loc) == 2 and isinstance(loc[0], str) and isinstance(loc[1], int):
