@@ -9,9 +9,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,8 +150,19 @@ def description_html(deck: PreparedDeck, plan: Plan) -> str:
     return deck_description(deck, plan)
 
 
-def pack_deck(deck: PreparedDeck, out_dir: Path, now: int, seeds_dir: Path, *,
-              new_notetype_version: bool = False) -> BuildResult:
+@dataclass(frozen=True)
+class StagedDeck:
+    """A deck built into a staging folder: moved into place only once every deck built."""
+
+    result: BuildResult
+    staged: Path
+    lock_file: Path
+    lock_text: str
+
+
+def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds_dir: Path, *,
+               new_notetype_version: bool = False) -> StagedDeck:
+    """Pack `deck` into `staging`; the lock it will leave behind is returned, not written."""
     packed, plan = plan_deck(deck, now, new_notetype_version=new_notetype_version)
     data = PackInput(
         config=deck.sources.config,
@@ -161,20 +174,89 @@ def pack_deck(deck: PreparedDeck, out_dir: Path, now: int, seeds_dir: Path, *,
         notetype_mods=plan.notetype_mods,
         description_html=description_html(deck, plan),
     )
-    package = out_dir / f"{deck.slug}.apkg"
-    with tempfile.TemporaryDirectory(prefix=".flashcards-", dir=out_dir) as tmp:
-        database = Path(tmp) / "collection.anki2"
+    staged = staging / f"{deck.slug}.apkg"
+    database = staging / f"{deck.slug}.anki2"
+    try:
         write_database(data, database)
-        write_apkg(package, database, [])
+        write_apkg(staged, database, [])
+    finally:
+        database.unlink(missing_ok=True)
     plan.lock.build = {"inputs": inputs_digest(deck.sources.root, seeds_dir),
-                       "package": file_digest(package) or "",
+                       "package": file_digest(staged) or "",
                        "notes": str(len(deck.notes)), "cards": str(deck.card_count())}
-    lock_text = plan.lock.to_json()
-    lock_file = lock_path(deck.sources.root)
-    if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != lock_text:
-        write_text_atomic(lock_file, lock_text)
-    return BuildResult(deck.slug, package, len(deck.notes), deck.card_count(), plan,
-                       (*deck.report.warnings, *plan.warnings))
+    result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(deck.notes),
+                         deck.card_count(), plan, (*deck.report.warnings, *plan.warnings))
+    return StagedDeck(result, staged, lock_path(deck.sources.root), plan.lock.to_json())
+
+
+def commit_staged(staged: StagedDeck) -> BuildResult:
+    """Move a staged package into place, then record it in the deck's lock."""
+    os.replace(staged.staged, staged.result.package)
+    lock = staged.lock_file
+    if not lock.exists() or lock.read_text(encoding="utf-8") != staged.lock_text:
+        write_text_atomic(lock, staged.lock_text)
+    return staged.result
+
+
+def _stage_one(root: Path, slug: str, staging: Path, out_dir: Path, now: int,
+               new_notetype_version: bool) -> StagedDeck | SourceError:
+    project = Project(root)
+    try:
+        deck = prepare(project, project.decks_dir / slug)
+        return stage_deck(deck, staging, out_dir, now, project.seeds_dir,
+                          new_notetype_version=new_notetype_version)
+    except SourceError as exc:
+        return exc
+
+
+def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = None, *,
+          new_notetype_version: bool = False, workers: int | None = None,
+          progress: Callable[[str], None] | None = None) -> list[BuildResult]:
+    """Build every named deck (all by default) into `out_dir` (default `dist/`), updating each
+    deck's lock. Decks build in parallel, one process per deck (`workers`: at most that many;
+    default one per core). No package is put in place unless every deck is valid; a
+    SourceError then carries the problems of every deck. `progress(slug)` is called as each
+    deck finishes."""
+    out_dir = out_dir or project.root / "dist"
+    fresh = {} if new_notetype_version else unchanged(project, decks, out_dir)
+    stale = [d.name for d in project.deck_dirs(decks) if d.name not in fresh]
+    created = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    now = build_timestamp()
+    staging = Path(tempfile.mkdtemp(prefix=".flashcards-staging-", dir=out_dir))
+    try:
+        jobs = [(project.root, slug, staging, out_dir, now, new_notetype_version)
+                for slug in stale]
+        outcomes = list(_run_jobs(jobs, workers, progress))
+        problems = [d for o in outcomes if isinstance(o, SourceError) for d in o.diagnostics]
+        if problems:
+            raise SourceError(problems)
+        results = {o.result.slug: commit_staged(o) for o in outcomes
+                   if isinstance(o, StagedDeck)}
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # a failed first build leaves no trace
+    results.update(fresh)
+    return [results[d.name] for d in project.deck_dirs(decks)]
+
+
+def _run_jobs(jobs: list[tuple], workers: int | None,
+              progress: Callable[[str], None] | None) -> Iterator[StagedDeck | SourceError]:
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    if workers <= 1:
+        for job in jobs:
+            outcome = _stage_one(*job)
+            if progress:
+                progress(job[1])
+            yield outcome
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_stage_one, *job): job[1] for job in jobs}
+        for future in as_completed(futures):
+            if progress:
+                progress(futures[future])
+            yield future.result()
 
 
 def _prepared_or_raise(project: Project, decks: Sequence[str]) -> list[PreparedDeck]:
@@ -183,24 +265,6 @@ def _prepared_or_raise(project: Project, decks: Sequence[str]) -> list[PreparedD
     if problems:
         raise SourceError(problems)
     return [deck for deck in results.values() if isinstance(deck, PreparedDeck)]
-
-
-def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = None, *,
-          new_notetype_version: bool = False) -> list[BuildResult]:
-    """Build every named deck (all by default) into `out_dir` (default `dist/`), updating each
-    deck's lock. All decks are checked before any package is written; a SourceError carries
-    the problems of every deck."""
-    out_dir = out_dir or project.root / "dist"
-    fresh = {} if new_notetype_version else unchanged(project, decks, out_dir)
-    stale = [d.name for d in project.deck_dirs(decks) if d.name not in fresh]
-    prepared = _prepared_or_raise(project, stale) if stale else []
-    out_dir.mkdir(parents=True, exist_ok=True)
-    now = build_timestamp()
-    results = {deck.slug: pack_deck(deck, out_dir, now, project.seeds_dir,
-                                    new_notetype_version=new_notetype_version)
-               for deck in prepared}
-    results.update(fresh)
-    return [results[d.name] for d in project.deck_dirs(decks)]
 
 
 def unchanged(project: Project, decks: Sequence[str], out_dir: Path) -> dict[str, BuildResult]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -125,6 +127,20 @@ def validate(decks: DecksArg = None, root: RootOpt = None) -> None:
                   markup=False)
 
 
+@contextlib.contextmanager
+def _deck_progress(verb: str) -> Iterator[Callable[[str], None] | None]:
+    """A progress bar on a terminal (none when piped): one step per deck."""
+    if not err.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    with Progress(SpinnerColumn(), TextColumn(f"{verb} decks… {{task.completed}} done"),
+                  TextColumn("{task.description}"), console=err, transient=True) as bar:
+        task = bar.add_task("", total=None)
+        yield lambda slug: bar.update(task, advance=1, description=slug)
+
+
 def _all_up_to_date(project: Project, decks: list[str], out_dir: Path | None) -> bool:
     """When every package is already what its inputs build, say so without loading the
     pipeline at all."""
@@ -164,8 +180,9 @@ def build(
     if not new_notetype_version and _all_up_to_date(project, decks or [], out_dir):
         return
     try:
-        results = api.build(project, decks or [], out_dir,
-                            new_notetype_version=new_notetype_version)
+        with _deck_progress("building") as advance:
+            results = api.build(project, decks or [], out_dir,
+                                new_notetype_version=new_notetype_version, progress=advance)
     except UsageError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None

@@ -95,3 +95,27 @@ def test_same_card_ids_in_two_decks_get_different_guids(project, write_deck, ank
     for result in build(project):
         anki.import_package(result.package)
     assert len(anki.notes()) == 8
+
+
+def test_many_decks_build_in_parallel_and_all_or_nothing(project, write_deck):
+    for slug in ("one", "two", "three"):
+        write_deck(slug, cards=STARTER_CARDS)
+    seen: list[str] = []
+    results = api.build(api.Project(project), workers=2, progress=seen.append)
+    assert [r.slug for r in results] == ["one", "three", "two"]
+    assert sorted(seen) == ["one", "three", "two"]
+    packages = {r.slug: r.package.read_bytes() for r in results}
+
+    write_deck("four", cards="cards:\n  - id: x\n    question: Q ?\n")  # invalid
+    (project / "decks" / "one" / "cards.yaml").write_text(
+        STARTER_CARDS.replace("answer: Dojo", "answer: Dojo 1"))
+    import pytest
+
+    from flashcards.diagnostics import SourceError
+
+    with pytest.raises(SourceError):
+        api.build(api.Project(project), workers=2)
+    # deck one was rebuilt in its worker, but not put in place: four is invalid
+    assert (project / "dist" / "one.apkg").read_bytes() == packages["one"]
+    assert sorted(p.name for p in (project / "dist").iterdir()) == [
+        "one.apkg", "three.apkg", "two.apkg"]
