@@ -25,7 +25,7 @@ from flashcards.expand import expand
 from flashcards.fingerprint import file_digest, inputs_digest, up_to_date
 from flashcards.grounding import Seed
 from flashcards.lint import lint
-from flashcards.load import read_text
+from flashcards.load import load_yaml, read_text
 from flashcards.lock import lock_path, read_lock
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
@@ -94,12 +94,39 @@ def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
 def validate(project: Project, decks: Sequence[str] = ()) -> dict[str, PreparedDeck | SourceError]:
     """Validate decks; each maps to its prepared deck or to the SourceError it raised."""
     results: dict[str, PreparedDeck | SourceError] = {}
+    clashes = deck_name_clashes(project)
     for deck_dir in project.deck_dirs(decks):
         try:
+            if deck_dir.name in clashes:
+                raise SourceError([clashes[deck_dir.name]])
             results[deck_dir.name] = prepare(project, deck_dir)
         except SourceError as exc:
             results[deck_dir.name] = exc
     return results
+
+
+def deck_name_clashes(project: Project) -> dict[str, Diagnostic]:
+    """Anki matches decks by name, ignoring case: two decks of one project with the same name
+    would merge in every student's collection."""
+    first: dict[str, Path] = {}
+    clashes: dict[str, Diagnostic] = {}
+    for deck_dir in project.deck_dirs():
+        try:
+            doc = load_yaml(deck_dir / "deck.yaml")
+        except SourceError:
+            continue  # reported by the deck's own validation
+        name = doc.data.get("name") if isinstance(doc.data, dict) else None
+        if not isinstance(name, str):
+            continue
+        key = name.strip().casefold()
+        if key in first:
+            clashes[deck_dir.name] = Diagnostic(
+                doc.path, f"deck name {name!r} is already used by {first[key]}",
+                "give each deck its own name: Anki matches decks by name, so the two would "
+                "merge in students' collections", doc.position(("name",)), code="deck-name")
+        else:
+            first[key] = deck_dir / "deck.yaml"
+    return clashes
 
 
 @dataclass(frozen=True)
@@ -202,6 +229,9 @@ def _stage_one(root: Path, slug: str, staging: Path, out_dir: Path, now: int,
                new_notetype_version: bool) -> StagedDeck | SourceError:
     project = Project(root)
     try:
+        clash = deck_name_clashes(project).get(slug)
+        if clash:
+            raise SourceError([clash])
         deck = prepare(project, project.decks_dir / slug)
         return stage_deck(deck, staging, out_dir, now, project.seeds_dir,
                           new_notetype_version=new_notetype_version)

@@ -89,3 +89,12 @@ def test_version():
     done = subprocess.run([sys.executable, "-m", "flashcards", "--version"],
                           capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("flashcards ")
+
+
+def test_two_decks_with_the_same_name_are_refused(project, write_deck):
+    write_deck("one", deck="name: Dojo\nseed: tesla-dojo-2025-08-15.fr\n", cards=STARTER_CARDS)
+    write_deck("two", deck="seed: tesla-dojo-2025-08-15.fr\nname: DOJO\n", cards=STARTER_CARDS)
+    result = run_cli("build", "--root", str(project))
+    assert result.exit_code == 1
+    assert "two/deck.yaml:2:7: error[deck-name]: deck name 'DOJO' is already used by" \
+        in result.output
