@@ -1,0 +1,77 @@
+"""Where a build's time goes, stage by stage, in one process (no profiler overhead).
+
+    python benchmarks/stages.py 100000
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synth import make_project
+
+
+def main(size: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_project(Path(tmp) / "p", size)
+        timings: list[tuple[str, float]] = []
+        clock = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings.append((name, now - clock))
+            clock = now
+
+        from flashcards import api
+        from flashcards.changes import plan_build
+        from flashcards.check import check
+        from flashcards.expand import expand
+        from flashcards.fingerprint import file_digest
+        from flashcards.lint import lint
+        from flashcards.lock import read_lock
+        from flashcards.pack import PackInput, pack_note, write_database
+        from flashcards.validate import load_deck
+        from flashcards.write import write_apkg, write_text_atomic
+        lap("import the pipeline")
+        project = api.Project(root)
+        deck_dir = project.decks_dir / "synth"
+        sources = load_deck(deck_dir)
+        lap("load + validate (yaml-rs, pydantic)")
+        seed = api.load_seed(project, sources)
+        notes = expand(sources)
+        lap("expand")
+        report = check(notes, seed)
+        lap("check (cloze, duplicates, grounding)")
+        report.extend(lint(notes, language="fr", has_seed=True,
+                           disabled=sources.config.lint_disable))
+        lap("lint")
+        packed = [pack_note(note, "synth", sources.config) for note in notes]
+        lap("render fields (Markdown, typography, sanitise) + GUIDs")
+        plan = plan_build("synth", deck_dir, sources.config, notes, packed,
+                          read_lock(deck_dir), int(time.time()))
+        lap("plan against the lock (hashes, mods)")
+        data = PackInput(sources.config, packed, plan.note_mods, plan.note_ids, plan.extra_tags,
+                         plan.notetypes, plan.notetype_mods)
+        out = root / "dist"
+        out.mkdir()
+        write_database(data, out / "c.anki2")
+        lap("pack (genanki rows, bulk insert)")
+        write_apkg(out / "synth.apkg", out / "c.anki2", [])
+        file_digest(out / "synth.apkg")
+        lap("zip (deflate) + digest")
+        write_text_atomic(deck_dir / "flashcards.lock", plan.lock.to_json())
+        lap("write the lock")
+        total = sum(t for _, t in timings)
+        print(f"| stage ({size:,} cards) | seconds | share |\n|---|---|---|")
+        for name, seconds in timings:
+            print(f"| {name} | {seconds:.2f} | {100 * seconds / total:.0f}% |")
+        print(f"| total | {total:.2f} | |")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20000)
