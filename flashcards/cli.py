@@ -49,6 +49,13 @@ DecksArg = Annotated[list[str] | None, typer.Argument(
 RootOpt = Annotated[Path | None, typer.Option(
     "--root", help="Project folder (default: the nearest folder above with decks/).",
     file_okay=False)]
+JsonOpt = Annotated[bool, typer.Option(
+    "--json", help="Print the result as JSON on stdout, for scripts.")]
+
+
+def emit_json(document: object) -> None:
+    """One JSON document on stdout (UTF-8, not ASCII-escaped)."""
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def _relative(path: Path) -> str:
@@ -394,6 +401,10 @@ def schema(
         return
     document = chosen[file] if file else chosen
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+# Commands that live in their own modules register themselves on `app` when imported.
+from flashcards import cli_author, cli_share  # noqa: E402, F401
 
 
 def main() -> None:

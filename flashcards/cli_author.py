@@ -1,0 +1,3 @@
+"""Commands for authoring: init, add, import, watch."""
+
+from __future__ import annotations
