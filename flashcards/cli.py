@@ -80,6 +80,17 @@ def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
             err.print(Text(f"  hint: {d.hint}"))
 
 
+def diagnostics_json(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
+    """Diagnostics as `--json` reports them: file, line, column, severity, code, message,
+    hint (line and column are null when unknown)."""
+    return [{"file": _relative(d.file),
+             "line": d.position.line if d.position else None,
+             "column": d.position.column if d.position else None,
+             "severity": d.severity.value, "code": d.code, "message": d.message,
+             "hint": d.hint}
+            for d in sorted(diagnostics, key=Diagnostic.sort_key)]
+
+
 def _fail_sources(exc: SourceError) -> typer.Exit:
     print_diagnostics(exc.diagnostics)
     errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
@@ -407,7 +418,21 @@ def schema(
 from flashcards import cli_author, cli_share  # noqa: E402, F401
 
 
+def _up_to_date_fast_path(args: list[str]) -> bool:
+    """`flashcards build [DECK…]` with every package up to date answers before Typer parses
+    the command line: Typer's parameter coercion alone (it builds pydantic adapters) costs
+    more than the check of the locks."""
+    if not args or args[0] != "build" or any(a.startswith("-") for a in args[1:]):
+        return False
+    try:
+        return _all_up_to_date(Project.find(), args[1:], None)
+    except UsageError:
+        return False
+
+
 def main() -> None:
+    if _up_to_date_fast_path(sys.argv[1:]):
+        return
     try:
         app()
     except KeyboardInterrupt:
