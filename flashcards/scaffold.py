@@ -1,0 +1,248 @@
+"""`flashcards init`: a new deck from an article, valid and buildable from the first minute.
+
+The seed is copied into `seeds/`; `decks/<slug>/` gets a commented `deck.yaml`, and a
+`cards.yaml` and a `facts.yaml` with one example each, quoted from a real sentence of the
+seed so that the deck validates and builds at once. Every file starts with a
+`yaml-language-server` line pointing at the JSON Schemas, for editors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flashcards.grounding import Seed
+from flashcards.load import read_text
+from flashcards.project import Project, UsageError
+from flashcards.write import write_text_atomic
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+SHORT_EXAMPLE_WORDS = 20
+MAX_EXAMPLE_WORDS = 40
+MAX_GAP_WORDS = 6
+# A word worth a gap: a figure, or a capitalised word (a name) after the sentence's start.
+_GAP_WORD = re.compile(r"(?<![\w'’])(?:\d[\d\s.,]*\d|\d|[A-ZÀ-ÖØ-Þ][\w’'-]*)(?![\w])")
+_AWKWARD = re.compile(r"[«»\"“”(){}\[\]<>*_`#|:;]")
+
+
+@dataclass(frozen=True)
+class InitResult:
+    slug: str
+    deck_dir: Path
+    seed: Path
+    seed_copied: bool
+    written: list[Path] = field(default_factory=list)
+
+    def next_steps(self) -> list[str]:
+        return [f"flashcards add {self.slug}     # write a card: question, answer, source",
+                f"decks/{self.slug}/facts.yaml   # or describe facts: templates make cards",
+                f"flashcards build {self.slug}   # → dist/{self.slug}.apkg"]
+
+    def to_json(self) -> dict[str, object]:
+        return {"slug": self.slug, "deck": str(self.deck_dir), "seed": str(self.seed),
+                "seed_copied": self.seed_copied, "written": [str(p) for p in self.written],
+                "next_steps": self.next_steps()}
+
+
+@dataclass(frozen=True)
+class Example:
+    """A seed sentence and the words of it to gap: `before {{c1::gap}} after`."""
+
+    sentence: str
+    before: str
+    gap: str
+    after: str
+
+
+def check_slug(slug: str) -> None:
+    if not SLUG.match(slug):
+        raise UsageError(f"invalid deck slug {slug!r}: use lowercase letters, digits, - and _ "
+                         "(e.g. dojo or tesla-dojo), starting with a letter or digit")
+
+
+def pick_example(seed: Seed, skip: str = "") -> Example:
+    """The first factual sentence of the seed that makes a clean cloze: a short sentence
+    whose last figure or name starts a gap of at most six words up to its end."""
+    from flashcards.coverage import split_sentences
+
+    sentences = [s.text for s in split_sentences(seed) if s.factual and s.text != skip]
+    short = [t for t in sentences if len(t.split()) <= SHORT_EXAMPLE_WORDS]
+    longer = [t for t in sentences if SHORT_EXAMPLE_WORDS < len(t.split()) <= MAX_EXAMPLE_WORDS]
+    for text in short + longer:
+        if _AWKWARD.search(text):
+            continue
+        body = text.rstrip(".!…")
+        matches = [m for m in _GAP_WORD.finditer(body) if m.start() > 0]
+        for match in reversed(matches):
+            gap = body[match.start():].strip()
+            before = body[:match.start()].rstrip()
+            if len(gap.split()) <= MAX_GAP_WORDS and len(before.split()) >= 2:
+                return Example(text, before, gap, text[len(body):])
+    if not sentences:
+        raise UsageError(f"the seed {seed.path.name} has no sentence of five words or more "
+                         "to quote: is it the article's text?")
+    text = sentences[0]
+    body = text.rstrip(".!?…")
+    before, _, last = body.rpartition(" ")
+    return Example(text, before, last, text[len(body):])
+
+
+def _yaml_string(text: str) -> str:
+    # JSON strings are valid YAML double-quoted strings.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def schema_line(deck_dir: Path, schemas_dir: Path, name: str) -> str:
+    relative = Path(os.path.relpath(schemas_dir / f"{name}.schema.json", deck_dir))
+    return f"# yaml-language-server: $schema={relative.as_posix()}\n"
+
+
+def deck_yaml(name: str, language: str, seed_id: str, schema: str) -> str:
+    return (
+        f"{schema}"
+        "# The deck as a whole. Every key is described in `flashcards schema deck`.\n"
+        f"name: {_yaml_string(name)}          # Anki deck name; `::` makes a subdeck\n"
+        f"language: {language}                   # language of the cards\n"
+        f"seed: {_yaml_string(seed_id)}   # the article, a file in seeds/ without extension\n"
+        "description: \"\"                # Markdown, shown by Anki on the deck's overview\n"
+        "version: 0.1.0                 # bumped by `flashcards release`\n"
+        "tags: []                       # given to every note, e.g. [histoire]\n"
+        "# licence: CC BY-SA 4.0\n")
+
+
+def cards_yaml(example: Example, schema: str) -> str:
+    text = f"{example.before} {{{{c1::{example.gap}}}}}{example.after}"
+    return (
+        f"{schema}"
+        "# Hand-written cards. Add one with `flashcards add <deck>` or by hand.\n"
+        "# type: basic (default: question → answer), reverse (both ways), cloze (gaps\n"
+        "# {{c1::…}}), type-in (the student types the answer). `source` quotes the article\n"
+        "# verbatim: the build checks that it is there.\n"
+        "cards:\n"
+        "  - id: exemple                # stable and unique: it is the note's identity\n"
+        "    type: cloze\n"
+        f"    text: {_yaml_string(text)}\n"
+        f"    source: {_yaml_string(example.sentence)}\n"
+        "  # - id: une-question\n"
+        "  #   question: Quelle est la question ?\n"
+        "  #   answer: La réponse\n"
+        "  #   source: un passage de l'article\n")
+
+
+def facts_yaml(example: Example, schema: str) -> str:
+    subject, _, predicate = example.before.rpartition(" ")
+    return (
+        f"{schema}"
+        "# The article's facts; built-in templates turn each into cards (see the README).\n"
+        "# kinds: person (name, role), event (date, event), quantity (measure, value),\n"
+        "# relation (subject, predicate, object), definition (term, definition),\n"
+        "# quote (speaker, quote, context). `source` is required and quoted verbatim.\n"
+        "facts:\n"
+        "  - id: exemple-fait\n"
+        "    kind: relation             # a cloze: « subject predicate {{c1::object}}. »\n"
+        f"    subject: {_yaml_string(subject)}\n"
+        f"    predicate: {_yaml_string(predicate)}\n"
+        f"    object: {_yaml_string(example.gap)}\n"
+        f"    source: {_yaml_string(example.sentence)}\n"
+        "  # - id: une-personne\n"
+        "  #   kind: person\n"
+        "  #   name: Prénom Nom\n"
+        "  #   role: le rôle, avec son article\n"
+        "  #   source: un passage de l'article\n")
+
+
+def ensure_schemas(project: Project) -> tuple[Path, list[Path]]:
+    """The project's `schemas/` folder, with any missing schema written into it."""
+    from flashcards.schema import json_schemas
+
+    folder = project.root / "schemas"
+    written = []
+    for name, value in json_schemas().items():
+        target = folder / f"{name}.schema.json"
+        if not target.exists():
+            write_text_atomic(target, json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+            written.append(target)
+    return folder, written
+
+
+def copy_seed(project: Project, seed: Path) -> tuple[Path, bool]:
+    """Copy `seed` into `seeds/` (kept when the same file is already there)."""
+    text = read_text(seed)  # a SourceError when it is not UTF-8 text
+    target = project.seeds_dir / seed.name
+    if target.exists():
+        if target.resolve() == seed.resolve() or read_text(target) == text:
+            return target, False
+        raise UsageError(f"{target} already exists with other content: rename your file "
+                         "(the seed's id is its name without extension) or reuse that seed")
+    clash = project.seed_path(seed.stem)
+    if clash is not None:
+        raise UsageError(f"{clash} has the same id {seed.stem!r}: rename your file")
+    write_text_atomic(target, text)
+    return target, True
+
+
+def init_deck(project: Project, slug: str, seed: Path, *, language: str = "fr",
+              name: str | None = None) -> InitResult:
+    """Create `decks/<slug>/` for the article `seed`. Raises UsageError (nothing written)
+    for an invalid slug or name, an existing deck, a missing seed or a name clash."""
+    from flashcards.models import DeckConfig
+
+    check_slug(slug)
+    deck_dir = project.decks_dir / slug
+    if deck_dir.exists():
+        raise UsageError(f"{deck_dir} already exists: choose another slug, or edit that deck")
+    if not seed.is_file():
+        raise UsageError(f"no file {seed}: give the path of the article (UTF-8 text)")
+    name = name or slug.replace("-", " ").replace("_", " ").capitalize()
+    try:
+        DeckConfig(name=name, language=language, seed=seed.stem)
+    except ValueError as exc:
+        raise UsageError(f"invalid --name or --language: {exc}") from None
+    _refuse_name_clash(project, name)
+    example = pick_example(Seed(seed.stem, seed, read_text(seed)))
+    fact_example = _second_example(Seed(seed.stem, seed, read_text(seed)), example)
+
+    project.decks_dir.mkdir(parents=True, exist_ok=True)
+    seed_target, copied = copy_seed(project, seed)
+    schemas_dir, written = ensure_schemas(project)
+    files = {
+        "deck.yaml": deck_yaml(name, language, seed.stem,
+                               schema_line(deck_dir, schemas_dir, "deck")),
+        "cards.yaml": cards_yaml(example, schema_line(deck_dir, schemas_dir, "cards")),
+        "facts.yaml": facts_yaml(fact_example, schema_line(deck_dir, schemas_dir, "facts")),
+    }
+    for file, text in files.items():
+        write_text_atomic(deck_dir / file, text)
+        written.append(deck_dir / file)
+    if copied:
+        written.insert(0, seed_target)
+    return InitResult(slug, deck_dir, seed_target, copied, written)
+
+
+def _second_example(seed: Seed, first: Example) -> Example:
+    """Another sentence for the fact, so that the card and the fact differ."""
+    try:
+        return pick_example(seed, skip=first.sentence)
+    except UsageError:  # a one-sentence seed: the same sentence with a wider gap
+        before, _, last = first.before.rpartition(" ")
+        return Example(first.sentence, before, f"{last} {first.gap}", first.after)
+
+
+def _refuse_name_clash(project: Project, name: str) -> None:
+    from flashcards.diagnostics import SourceError
+    from flashcards.load import load_yaml
+
+    if not project.decks_dir.is_dir():
+        return
+    for deck_dir in sorted(p for p in project.decks_dir.iterdir() if p.is_dir()):
+        try:
+            data = load_yaml(deck_dir / "deck.yaml").data
+        except SourceError:  # an unreadable deck is reported by validate, not here
+            continue
+        other = data.get("name") if isinstance(data, dict) else None
+        if isinstance(other, str) and other.strip().casefold() == name.strip().casefold():
+            raise UsageError(f"deck {deck_dir.name!r} is already named {other!r}: give the "
+                             "new deck another name with --name (Anki matches decks by name)")

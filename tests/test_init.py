@@ -1,0 +1,94 @@
+"""`flashcards init`: a new deck from an article that validates, builds and imports at once."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from flashcards import api
+from tests.conftest import SEED
+from tests.helpers import run_cli
+
+
+def test_init_then_build_imports_into_anki(tmp_path, anki, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # an empty folder: init starts the project
+    result = run_cli("init", "dojo", "--seed", str(SEED), "--name", "Dojo : essai")
+    assert result.exit_code == 0, result.output
+    assert "next steps:" in result.output and "flashcards build dojo" in result.output
+    assert (tmp_path / "seeds" / SEED.name).read_bytes() == SEED.read_bytes()
+    deck = tmp_path / "decks" / "dojo"
+    assert sorted(p.name for p in deck.iterdir()) == ["cards.yaml", "deck.yaml", "facts.yaml"]
+
+    for file, schema in (("deck", "deck"), ("cards", "cards"), ("facts", "facts")):
+        first = (deck / f"{file}.yaml").read_text(encoding="utf-8").splitlines()[0]
+        found = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
+        assert found, first
+        target = (deck / found[1]).resolve()
+        assert target == tmp_path / "schemas" / f"{schema}.schema.json"
+        assert json.loads(target.read_text())["title"] == f"flashcards {schema}.yaml"
+
+    built = run_cli("build")
+    assert built.exit_code == 0, built.output
+    assert "dojo: 2 notes, 2 cards" in built.output
+    assert "warning" not in built.output  # the examples are lint-clean
+    log = anki.import_package(tmp_path / "dist" / "dojo.apkg")
+    assert (log.new, log.conflicting) == (2, 0)
+    assert "Dojo : essai" in anki.deck_names()
+    seed_text = SEED.read_text(encoding="utf-8")
+    for note in anki.notes():
+        assert "{{c1::" in note["Text"]
+        assert note["Source"].replace("\u00a0", " ").replace("\u202f", " ") \
+            .replace("’", "'") in seed_text  # a real sentence of the article
+
+
+def test_init_in_a_project_reuses_its_schemas_and_seed(project):
+    schemas = project / "schemas"
+    schemas.mkdir()
+    (schemas / "cards.schema.json").write_text("{}")
+    result = run_cli("init", "demo", "--seed", str(project / "seeds" / SEED.name),
+                     "--root", str(project))
+    assert result.exit_code == 0, result.output
+    assert (schemas / "cards.schema.json").read_text() == "{}"  # left alone
+    assert "created seeds/" not in result.output  # the seed was already there
+    assert api.validate(api.Project(project))["demo"].notes
+
+
+def test_init_refusals(project, tmp_path):
+    root = ("--root", str(project))
+    assert run_cli("init", "Bad Slug", "--seed", str(SEED), *root).exit_code == 2
+    assert run_cli("init", "demo", "--seed", str(tmp_path / "nope.txt"), *root).exit_code == 2
+    assert run_cli("init", "demo", "--seed", str(SEED), *root).exit_code == 0
+    again = run_cli("init", "demo", "--seed", str(SEED), *root)
+    assert again.exit_code == 2 and "already exists" in again.output
+    same_name = run_cli("init", "other", "--seed", str(SEED), "--name", "DEMO", *root)
+    assert same_name.exit_code == 2 and "already named 'Demo'" in same_name.output
+
+    other = tmp_path / "elsewhere" / SEED.name
+    other.parent.mkdir()
+    other.write_text("Un autre article, avec une phrase de plus de cinq mots.\n")
+    clash = run_cli("init", "third", "--seed", str(other), *root)
+    assert clash.exit_code == 2 and "already exists with other content" in clash.output
+    assert not (project / "decks" / "third").exists()
+
+
+def test_init_json(project):
+    result = run_cli("init", "demo", "--seed", str(SEED), "--root", str(project), "--json")
+    document = json.loads(result.output)
+    assert document["ok"] is True and document["slug"] == "demo"
+    assert any(p.endswith("cards.yaml") for p in document["written"])
+    failed = json.loads(run_cli("init", "demo", "--seed", str(SEED), "--root", str(project),
+                                "--json").output)
+    assert failed["ok"] is False and "already exists" in failed["error"]
+
+
+def test_init_on_a_seed_without_names_or_figures(tmp_path):
+    seed = tmp_path / "article.txt"
+    seed.write_text("les abeilles fabriquent le miel dans la ruche en été.\n", encoding="utf-8")
+    (tmp_path / "decks").mkdir()
+    result = run_cli("init", "miel", "--seed", str(seed), "--root", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    cards = (tmp_path / "decks" / "miel" / "cards.yaml").read_text(encoding="utf-8")
+    assert "{{c1::été}}" in cards
+    assert run_cli("build", "--root", str(tmp_path)).exit_code == 0
+    assert Path(tmp_path / "dist" / "miel.apkg").is_file()
