@@ -31,6 +31,30 @@ class CardType(StrEnum):
 
 # ---- deck.yaml -------------------------------------------------------------------------------
 
+SubdeckName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\"]+$",
+                                   description="A subdeck name; `::` nests further.")]
+
+
+class Subdecks(Strict):
+    """How cards are split into subdecks of the deck."""
+
+    by: Literal["kind", "none"] = Field("kind", description=(
+        "`kind`: cards generated from facts go to a subdeck named after the fact's kind."))
+    names: dict[str, SubdeckName] = Field(default_factory=dict, description=(
+        "Subdeck of each fact kind, e.g. {person: Personnes}; defaults in the deck's "
+        "language."))
+    cards: SubdeckName | None = Field(None, description=(
+        "Subdeck of hand-written cards without their own `subdeck` (default: the deck)."))
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> Subdecks:
+        unknown = sorted(set(self.names) - set(FACT_KINDS))
+        if unknown:
+            raise ValueError(f"unknown fact kind {', '.join(unknown)} in `names`; kinds: "
+                             f"{', '.join(FACT_KINDS)}")
+        return self
+
+
 class DeckConfig(Strict):
     """`deck.yaml`: the deck as a whole."""
 
@@ -47,12 +71,24 @@ class DeckConfig(Strict):
         "Lint rules not to apply here, e.g. [answer-length]; see `flashcards lint --rules`."))
     tag_changes: bool = Field(True, description="Tag notes changed in a release "
                               "`changed::<version>`, so students find and re-check them.")
+    source_url: str | None = Field(None, pattern=r"^https?://\S+$", max_length=2000,
+                                   description="Where the article was published (shown as "
+                                   "text in the deck description).")
+    published: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description=(
+        "The article's date, YYYY-MM-DD; default: a date in the seed's id, if any."))
+    subdecks: Subdecks | None = Field(None, description=(
+        "Put cards in subdecks (`Deck::Personnes`…) so students can study a part."))
+    kind_tags: bool = Field(False, description="Tag generated notes with their fact kind, "
+                            "`kind::person`…")
+    tts: bool = Field(False, description=(
+        "Anki's text-to-speech reads the question side aloud ({{tts <lang>:…}})."))
 
 
 # ---- cards.yaml ------------------------------------------------------------------------------
 
 class CardCommon(Strict):
     id: Id
+    subdeck: SubdeckName | None = Field(None, description="Subdeck of this card's cards.")
     extra: Text | None = Field(None, description="Shown on the back, below the answer.")
     tags: list[TagName] = Field(default_factory=list)
     source: Text | None = Field(None, description="A passage quoted verbatim from the seed.")
@@ -117,11 +153,15 @@ class CardsFile(Strict):
 
 class FactCommon(Strict):
     id: Id
+    subdeck: SubdeckName | None = Field(None, description="Subdeck of this fact's cards.")
     source: Text = Field(description="A passage quoted verbatim from the seed (required).")
     tags: list[TagName] = Field(default_factory=list)
     extra: Text | None = Field(None, description="Shown on the back of every card of the fact.")
     lint_disable: list[str] = Field(default_factory=list, description=(
         "Lint rules not to apply here, e.g. [answer-length]; see `flashcards lint --rules`."))
+    templates: list[Id] | None = Field(None, description=(
+        "The templates (by id) that make this fact's cards, instead of every non-optional "
+        "template of its kind, e.g. [event-date, event-what]."))
 
 
 class PersonFact(FactCommon):
@@ -202,6 +242,9 @@ class Template(Strict):
     text: str | None = Field(None, description="Jinja2 with `|gap` for cloze gaps.")
     extra: str | None = Field(None, description="Jinja2; shown on the back.")
     tags: list[TagName] = Field(default_factory=list)
+    optional: bool = Field(False, description=(
+        "Made only for the facts that name it in their `templates`: a direction whose answer "
+        "is unique for some facts only."))
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> Template:
