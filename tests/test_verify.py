@@ -1,0 +1,159 @@
+"""`flashcards verify`: a package imported into a throwaway collection of the real Anki
+engine, as a student would, and what would trip a student up."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import genanki
+import pytest
+
+from flashcards import api
+from flashcards.project import UsageError
+from flashcards.verify import PackageError, verify_package
+from tests.conftest import REPO
+from tests.helpers import STARTER_CARDS, STARTER_FACTS, run_cli
+
+_BASIC = genanki.Model(1_607_392_319, "Plain", fields=[{"name": "Front"}, {"name": "Back"}],
+                       templates=[{"name": "Card 1", "qfmt": "{{Front}}",
+                                   "afmt": "{{FrontSide}}<hr id=answer>{{Back}}"}])
+
+
+def _genanki_package(path: Path, notes: list[genanki.Note], model=_BASIC) -> Path:
+    deck = genanki.Deck(2_059_400_110, "Hand made")
+    for note in notes:
+        deck.add_note(note)
+    genanki.Package(deck).write_to_file(str(path))
+    return path
+
+
+def test_a_built_deck_is_clean(project, write_deck):
+    write_deck("demo", cards=STARTER_CARDS, facts=STARTER_FACTS)
+    [result] = api.build(api.Project(project))
+    report = verify_package(result.package)
+    assert report.ok, report.findings
+    assert (report.notes, report.cards) == (result.note_count, result.card_count) == (7, 8)
+    assert report.decks == ["Demo demo"]
+    assert len(report.notetypes) == 4
+    assert report.media == []
+
+
+def test_the_shipped_decks_pass_with_no_finding(tmp_path):
+    project = tmp_path / "copy"
+    shutil.copytree(REPO / "decks", project / "decks")
+    shutil.copytree(REPO / "seeds", project / "seeds")
+    for result in api.build(api.Project(project)):
+        report = verify_package(result.package)
+        assert report.findings == []
+        assert report.notes == result.note_count and report.cards == result.card_count
+
+
+def test_cli_json_and_exit_code(project, write_deck, monkeypatch):
+    write_deck("demo", cards=STARTER_CARDS)
+    [result] = api.build(api.Project(project))
+    run = run_cli("verify", str(result.package), "--json")
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.stdout)
+    assert data["ok"] is True and data["notes"] == 4 and data["cards"] == 5
+    assert data["decks"] == ["Demo demo"] and data["findings"] == []
+    assert "Version" in data["descriptions"]["Demo demo"]
+
+
+def test_empty_front_cloze_without_gap_and_bad_template(tmp_path):
+    cloze = genanki.Model(1_607_392_320, "Gaps", fields=[{"name": "Text"}],
+                          templates=[{"name": "Cloze", "qfmt": "{{cloze:Text}}",
+                                      "afmt": "{{cloze:Text}}"}],
+                          model_type=genanki.Model.CLOZE)
+    broken = genanki.Model(1_607_392_321, "Broken", fields=[{"name": "Front"}],
+                           templates=[{"name": "Card 1", "qfmt": "{{Front}} {{Missing}}",
+                                       "afmt": "{{Front}}"}])
+    empty = genanki.Note(model=_BASIC, fields=["", "une réponse"], guid="empty")
+    empty.cards = [genanki.Card(0)]  # genanki would drop it; older tools did not
+    package = _genanki_package(tmp_path / "bad.apkg", [
+        empty,
+        genanki.Note(model=_BASIC, fields=["<br>", "une autre"], guid="blank-html"),
+        genanki.Note(model=_BASIC, fields=["Une question ?", "Oui"], guid="fine"),
+        genanki.Note(model=cloze, fields=["Aucune lacune ici."], guid="nogap"),
+        genanki.Note(model=broken, fields=["Texte"], guid="broken"),
+    ])
+    report = verify_package(package)
+    found = {(f.code, f.guid) for f in report.findings}
+    assert found == {("empty-front", "empty"), ("empty-front", "blank-html"),
+                     ("cloze-without-gap", "nogap"), ("render-error", "broken")}
+    assert "Missing" in next(f.message for f in report.findings if f.code == "render-error")
+    assert report.notes == 5 and report.cards == 4
+
+    run = run_cli("verify", str(package))
+    assert run.exit_code == 1
+    assert "empty-front" in run.stderr and "cloze-without-gap" in run.stderr
+
+
+def test_missing_media_and_active_content(tmp_path):
+    package = _genanki_package(tmp_path / "media.apkg", [
+        genanki.Note(model=_BASIC, fields=['Voir <img src="carte.png">', "[sound:absent.mp3]"],
+                     guid="media"),
+        genanki.Note(model=_BASIC, fields=['<b onclick="steal()">Q</b>', "<script>x()</script>"],
+                     guid="active"),
+        genanki.Note(model=_BASIC, fields=['<img src="https://tracker.example/p.png"> Q', "R"],
+                     guid="remote"),
+    ])
+    report = verify_package(package)
+    missing = sorted(f.message for f in report.findings if f.code == "missing-media")
+    assert len(missing) == 2  # a remote image is not media: it is active content
+    assert any("carte.png" in m for m in missing) and any("absent.mp3" in m for m in missing)
+    active = [f for f in report.findings if f.code == "active-content"]
+    assert {f.guid for f in active} == {"active", "remote"}
+    messages = " ".join(f.message for f in active)
+    assert "<script>" in messages and "event-handler" in messages and "remote URL" in messages
+
+
+def test_truncated_foreign_and_empty_zip_are_clear_errors(project, write_deck, tmp_path):
+    write_deck("demo", cards=STARTER_CARDS)
+    [result] = api.build(api.Project(project))
+    truncated = tmp_path / "truncated.apkg"
+    truncated.write_bytes(result.package.read_bytes()[:2000])
+    text = tmp_path / "notes.apkg"
+    text.write_text("Ceci n'est pas un paquet.\n", encoding="utf-8")
+    foreign = tmp_path / "photos.apkg"
+    with zipfile.ZipFile(foreign, "w") as archive:
+        archive.writestr("photo.txt", "rien")
+    for path, words in ((truncated, "truncated"), (text, "is not one"),
+                        (foreign, "not an Anki package")):
+        with pytest.raises(PackageError, match=words):
+            verify_package(path)
+        run = run_cli("verify", str(path))
+        assert run.exit_code == 1
+        assert words in run.stderr and "Traceback" not in run.output
+    with pytest.raises(UsageError, match="no such file"):
+        verify_package(tmp_path / "nope.apkg")
+    run = run_cli("verify", str(tmp_path / "nope.apkg"))
+    assert run.exit_code == 2 and "no such file" in run.stderr
+
+
+def test_damaged_collection_is_a_clear_error(tmp_path):
+    package = tmp_path / "damaged.apkg"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("collection.anki2", b"SQLite format 3\x00" + b"\x07" * 3000)
+        archive.writestr("media", "{}")
+    run = run_cli("verify", str(package))
+    assert run.exit_code == 1
+    assert "Anki cannot import it" in run.stderr
+    assert "Traceback" not in run.output
+
+
+def test_without_the_anki_engine_exit_2_with_the_install_command(project, write_deck):
+    write_deck("demo", cards=STARTER_CARDS)
+    [result] = api.build(api.Project(project))
+    # `None` in sys.modules makes `import anki` fail exactly as when it is not installed.
+    code = ("import sys; sys.modules['anki'] = None; sys.argv = ['flashcards', 'verify', "
+            f"{str(result.package)!r}]; from flashcards.cli import main; main()")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO)
+    assert run.returncode == 2
+    assert "pip install 'flashcards[verify]'" in run.stderr
+    assert "Traceback" not in run.stderr
