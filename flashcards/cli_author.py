@@ -5,13 +5,25 @@ Only light modules at the top: the work is imported inside each command."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flashcards.cli import JsonOpt, RootOpt, _fail_sources, app, emit_json, err, out
+from flashcards.cli import (
+    JsonOpt,
+    RootOpt,
+    _fail_sources,
+    _project,
+    app,
+    emit_json,
+    err,
+    out,
+)
 from flashcards.diagnostics import SourceError
 from flashcards.project import Project, UsageError
+
+if TYPE_CHECKING:
+    from flashcards.grounding import Seed
 
 
 def _usage(exc: UsageError, json_output: bool) -> typer.Exit:
@@ -81,3 +93,97 @@ def init(
     out.print("next steps:", markup=False)
     for step in result.next_steps():
         out.print(f"  {step}", markup=False)
+
+
+def _ask_source(seed: Seed | None, typed: str) -> str | None:
+    """Ask again until the source is found in the seed, offering its closest sentences."""
+    from flashcards.authoring import closest_sentences
+
+    while typed and seed is not None and not seed.contains(typed):
+        choices = closest_sentences(seed, typed)
+        err.print(f"not found in the seed {seed.id!r}: «{typed}»", markup=False)
+        for number, sentence in enumerate(choices, start=1):
+            err.print(f"  {number}. {sentence}", markup=False)
+        allowed = [str(n) for n in range(1, len(choices) + 1)] + ["r", "n"]
+        answer = typer.prompt(
+            f"use a sentence ({'/'.join(allowed[:-2]) or '-'}), r to retype, n for no source",
+            default=allowed[0], show_choices=False, err=True)
+        if answer.isdigit() and answer in allowed:
+            typed = choices[int(answer) - 1]
+        elif answer == "n":
+            return None
+        else:
+            typed = typer.prompt("source", default="", show_default=False, err=True)
+    return typed or None
+
+
+def _ask_type(default: str) -> str:
+    from flashcards.authoring import CARD_TYPES
+
+    while True:
+        answer = typer.prompt(f"type ({', '.join(CARD_TYPES)})", default=default, err=True)
+        if answer.strip() in CARD_TYPES:
+            return answer.strip()
+        err.print(f"unknown type {answer!r}", markup=False)
+
+
+@app.command()
+def add(
+    deck: Annotated[str, typer.Argument(help="The deck slug.")],
+    question: Annotated[str | None, typer.Option(
+        "--question", "-q", help="The question (for a cloze: the text with {{c1::gaps}}).")
+    ] = None,
+    answer: Annotated[str | None, typer.Option("--answer", "-a", help="The answer.")] = None,
+    card_type: Annotated[str, typer.Option(
+        "--type", "-t", help="basic, reverse, cloze or type-in.")] = "basic",
+    source: Annotated[str | None, typer.Option(
+        "--source", "-s", help="A passage quoted from the article.")] = None,
+    card_id: Annotated[str | None, typer.Option(
+        "--id", help="The card's id (default: made from the question).")] = None,
+    tags: Annotated[list[str] | None, typer.Option("--tag", help="A tag; repeatable.")] = None,
+    root: RootOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Add a card to a deck's cards.yaml, keeping the file's comments and layout.
+
+    Without --question it asks for each field, and when the source is not in the article it
+    offers the article's closest sentences.
+
+    Example: flashcards add dojo -q "Qui dirige Tesla ?" -a "Elon Musk" -s "le PDG Elon Musk"
+    """
+    from flashcards import authoring
+
+    project = _project(root)
+    try:
+        [deck_dir] = project.deck_dirs([deck])
+        seed = authoring.deck_seed(project, deck_dir)
+        taken = authoring.deck_ids(deck_dir)
+        if question is None:  # interactive
+            card_type = _ask_type(card_type)
+            cloze = card_type == "cloze"
+            question = typer.prompt("text with {{c1::gaps}}" if cloze else "question",
+                                    err=True)
+            if not cloze:
+                answer = typer.prompt("answer", err=True)
+            typed = typer.prompt("source (a passage of the article; empty: none)",
+                                 default="", show_default=False, err=True)
+            source = _ask_source(seed, typed.strip())
+        elif source and seed is not None and not seed.contains(source):
+            closest = authoring.closest_sentences(seed, source)
+            raise UsageError(
+                f"source not found in the seed {seed.id!r}: «{source}»; closest sentences: "
+                + " | ".join(f"«{s}»" for s in closest))
+        cloze = card_type == "cloze"
+        card = authoring.build_card(
+            card_type=card_type, question=None if cloze else question,
+            answer=answer, text=question if cloze else None, source=source,
+            tags=tags, card_id=card_id, taken=taken)
+        result = authoring.add_card(project, deck, card)
+    except UsageError as exc:
+        raise _usage(exc, json_output) from None
+    except SourceError as exc:
+        raise _sources(exc, json_output) from None
+    if json_output:
+        emit_json({"ok": True, **result.to_json()})
+        return
+    out.print(f"added {result.id!r} to {_shown(result.file)}:{result.line}", markup=False)
