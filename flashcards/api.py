@@ -190,6 +190,8 @@ class StagedDeck:
 def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds_dir: Path, *,
                new_notetype_version: bool = False) -> StagedDeck:
     """Pack `deck` into `staging`; the lock it will leave behind is returned, not written."""
+    from flashcards.subdecks import note_decks
+
     packed, plan = plan_deck(deck, now, new_notetype_version=new_notetype_version)
     data = PackInput(
         config=deck.sources.config,
@@ -200,6 +202,7 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
         notetypes=plan.notetypes,
         notetype_mods=plan.notetype_mods,
         description_html=description_html(deck, plan),
+        note_decks=note_decks(deck.sources, deck.notes),
     )
     staged = staging / f"{deck.slug}.apkg"
     database = staging / f"{deck.slug}.anki2"

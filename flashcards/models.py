@@ -78,8 +78,6 @@ class DeckConfig(Strict):
         "The article's date, YYYY-MM-DD; default: a date in the seed's id, if any."))
     subdecks: Subdecks | None = Field(None, description=(
         "Put cards in subdecks (`Deck::Personnes`…) so students can study a part."))
-    kind_tags: bool = Field(False, description="Tag generated notes with their fact kind, "
-                            "`kind::person`…")
     tts: bool = Field(False, description=(
         "Anki's text-to-speech reads the question side aloud ({{tts <lang>:…}})."))
 

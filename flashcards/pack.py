@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import genanki
@@ -124,13 +124,17 @@ class PackInput:
     notetypes: Mapping[CardType, Notetype]
     notetype_mods: Mapping[CardType, int]
     description_html: str = ""
+    note_decks: Mapping[str, str] = field(default_factory=dict)  # note id → full deck name
 
 
 def build_package(data: PackInput) -> genanki.Package:
     models = {t: _Model(n, data.notetype_mods[t]) for t, n in data.notetypes.items()}
-    deck = genanki.Deck(deck_id(data.config.name), data.config.name,
+    main = genanki.Deck(deck_id(data.config.name), data.config.name,
                         description=data.description_html)
+    decks = {main.name: main}
     for position, note in enumerate(data.notes):
+        name = data.note_decks.get(note.id, main.name)
+        deck = decks.get(name) or decks.setdefault(name, genanki.Deck(deck_id(name), name))
         deck.add_note(_Note(
             mod=data.note_mods[note.id],
             nid=data.note_ids[note.id],
@@ -140,7 +144,7 @@ def build_package(data: PackInput) -> genanki.Package:
             tags=sorted({*note.tags, *data.extra_tags.get(note.id, ())}),
             due=position,
         ))
-    return genanki.Package(deck)
+    return genanki.Package(list(decks.values()))
 
 
 def write_database(data: PackInput, database: Path) -> None:
@@ -150,10 +154,13 @@ def write_database(data: PackInput, database: Path) -> None:
     cards are genanki's own rows (fields, tags, sort field, card ordinals), inserted in bulk
     in one transaction instead of one statement each."""
     package = build_package(data)
-    [deck] = package.decks
-    notes, deck.notes = deck.notes, []
-    for model in {id(n.model): n.model for n in notes}.values():
-        deck.add_model(model)
+    notes: list[tuple[int, _Note]] = []
+    for deck in package.decks:
+        notes.extend((deck.deck_id, note) for note in deck.notes)
+        deck.notes = []
+    main = package.decks[0]
+    for model in {id(n.model): n.model for _, n in notes}.values():
+        main.add_model(model)
     stamp = max([*data.note_mods.values(), *data.notetype_mods.values(), 0])
     connection = sqlite3.connect(database)
     try:
@@ -161,11 +168,11 @@ def write_database(data: PackInput, database: Path) -> None:
         package.write_to_db(cursor, stamp, itertools.count())
         cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", [
             (n.nid, n.guid, n.model.model_id, n.mod, -1, n._format_tags(), n._format_fields(),
-             n.sort_field, 0, 0, "") for n in notes])
+             n.sort_field, 0, 0, "") for _, n in notes])
         cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
-            (n.nid + 1 + i, n.nid, deck.deck_id, card.ord, n.mod, -1, 0, 0, n.due,
+            (n.nid + 1 + i, n.nid, did, card.ord, n.mod, -1, 0, 0, n.due,
              0, 0, 0, 0, 0, 0, 0, 0, "")
-            for n in notes for i, card in enumerate(n.cards)])
+            for did, n in notes for i, card in enumerate(n.cards)])
         connection.commit()
     finally:
         connection.close()
