@@ -6,6 +6,7 @@ templates add to the built-in library of its language, or replace a built-in by 
 
 from __future__ import annotations
 
+import difflib
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -87,12 +88,12 @@ def expand(sources: DeckSources) -> list[NoteSpec]:
             id=card.id, type=CardType(card.type), fields=card_fields(card),
             tags=tuple(card.tags), source=card.source, file=str(file), line=line,
             lint_disable=tuple(card.lint_disable), fact_id=None, template_id=None))
-    templates = templates_for(sources)
+    by_kind: dict[str, list[tuple[Template, str]]] = {}
+    for template, template_origin in templates_for(sources):
+        by_kind.setdefault(template.kind, []).append((template, template_origin))
     for i, fact in enumerate(sources.facts.facts):
         origin = sources.locate("facts.yaml", ("facts", i))
-        for template, template_origin in templates:
-            if template.kind != fact.kind:
-                continue
+        for template, template_origin in _fact_templates(sources, fact, i, by_kind, report):
             try:
                 notes.append(render_fact(fact, template, origin))
             except TemplateError as exc:
@@ -100,6 +101,30 @@ def expand(sources: DeckSources) -> list[NoteSpec]:
     if not report.ok:
         raise SourceError(report.sorted())
     return notes
+
+
+def _fact_templates(sources: DeckSources, fact: Fact, index: int,
+                    by_kind: dict[str, list[tuple[Template, str]]],
+                    report: Report) -> list[tuple[Template, str]]:
+    """The templates that make a fact's cards: those it names in `templates`, else every
+    non-optional template of its kind; in library order either way."""
+    of_kind = by_kind.get(fact.kind, [])
+    if fact.templates is None:
+        return [pair for pair in of_kind if not pair[0].optional]
+    known = [template.id for template, _ in of_kind]
+    doc = sources.documents.get("facts.yaml")
+    for k, name in enumerate(fact.templates):
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            report.add(Diagnostic(
+                sources.root / "facts.yaml",
+                f"fact {fact.id!r} asks for template {name!r}, which is not a template "
+                f"of kind {fact.kind!r}",
+                (f"did you mean {close[0]!r}? " if close else "")
+                + f"{fact.kind} templates: {', '.join(known) or 'none'}",
+                doc.position(("facts", index, "templates", k)) if doc else None,
+                code="template"))
+    return [pair for pair in of_kind if pair[0].id in fact.templates]
 
 
 @lru_cache(maxsize=1024)

@@ -29,7 +29,7 @@ def test_valid_lint_clean_and_grounded(dojo):
 def test_size_and_every_card_type(dojo):
     types = {note.type for note in dojo.notes}
     assert types == set(CardType)
-    assert len(dojo.notes) >= 60
+    assert len(dojo.notes) >= 150
     assert sum(n.type is CardType.CLOZE for n in dojo.notes) >= 5
     assert sum(n.type is CardType.REVERSE for n in dojo.notes) >= 3
     assert len(dojo.sources.facts.facts) >= 15 and len(dojo.sources.cards.cards) >= 20
