@@ -157,7 +157,7 @@ class FactCommon(Strict):
     extra: Text | None = Field(None, description="Shown on the back of every card of the fact.")
     lint_disable: list[str] = Field(default_factory=list, description=(
         "Lint rules not to apply here, e.g. [answer-length]; see `flashcards lint --rules`."))
-    templates: list[Id] | None = Field(None, description=(
+    templates: list[Id] | None = Field(None, min_length=1, description=(
         "The templates (by id) that make this fact's cards, instead of every non-optional "
         "template of its kind, e.g. [event-date, event-what]."))
 

@@ -92,6 +92,8 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     path: list[str | int] = []
     current = data
     for part in loc:
+        if isinstance(current, dict) and part in union_tags and part == current.get("kind"):
+            continue  # the tag, not the attribute of the same name (`event`, `quote`)
         in_dict = isinstance(current, dict) and part in current
         in_list = isinstance(current, list) and isinstance(part, int) and part < len(current)
         if in_dict or in_list:

@@ -108,3 +108,24 @@ def test_optional_cards_render_in_anki(project, write_deck, anki):
     assert "en 2023\u202f?" in front and "Ganesha Venkataramanan quitte Tesla" in back
     [(front, back)] = [s for s in sides if "est principalement conçue" in s[0]]
     assert "La puce AI5" not in front and "La puce AI5" in back
+
+
+def test_an_empty_template_list_is_an_error(project, write_deck):
+    write_deck("demo", facts=FACTS.replace("[relation-subject]", "[]"))
+    result = run_cli("validate", "--root", str(project))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    line = next(i for i, text in enumerate(FACTS.lstrip("\n").splitlines(), 1)
+                if "[relation-subject]" in text)
+    assert re.search(rf"facts\.yaml:{line}:\d+: error", result.output), result.output
+    assert "at least 1" in result.output
+
+
+def test_an_error_in_an_event_fact_points_at_its_line_not_at_the_event(project, write_deck):
+    """Pydantic puts the union tag `event` in the error's location: it is not the fact's
+    `event` attribute."""
+    write_deck("demo", facts=FACTS.replace("[event-date, event-what]", "[]"))
+    result = run_cli("validate", "--root", str(project))
+    line = next(i for i, text in enumerate(FACTS.lstrip("\n").splitlines(), 1)
+                if "[event-date, event-what]" in text)
+    assert re.search(rf"facts\.yaml:{line}:\d+: error\[schema\]: 'templates'", result.output), \
+        result.output
