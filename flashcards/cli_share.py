@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from flashcards.cli import JsonOpt, app, emit_json, err, out
+from flashcards.cli import (
+    DecksArg,
+    JsonOpt,
+    RootOpt,
+    _fail_sources,
+    _project,
+    app,
+    emit_json,
+    err,
+    out,
+)
 
 
 @app.command()
@@ -53,3 +64,48 @@ def verify(
                       f"  {count} finding{'s' * (count != 1)}", markup=False)
     if not all(r.ok for r in reports):
         raise typer.Exit(1)
+
+
+class ExportFormatOpt(StrEnum):
+    CSV = "csv"
+    MD = "md"
+    HTML = "html"
+
+
+@app.command()
+def export(
+    decks: DecksArg = None,
+    format: Annotated[ExportFormatOpt, typer.Option(
+        "--format", help="csv (other flashcard apps, Anki's text import), md (a study sheet) "
+        "or html (one self-contained page, printable).")] = ExportFormatOpt.HTML,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: dist/).", file_okay=False)] = None,
+    root: RootOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Export decks for students without Anki: dist/<slug>.csv, .md or .html.
+
+    Example: flashcards export dojo --format html --out handouts/
+    """
+    from flashcards.diagnostics import SourceError
+    from flashcards.export import ExportFormat
+    from flashcards.export import export as do_export
+    from flashcards.project import UsageError
+
+    project = _project(root)
+    try:
+        results = do_export(project, decks or [], ExportFormat(format.value), out_dir)
+    except UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except SourceError as exc:
+        raise _fail_sources(exc) from None
+    except OSError as exc:
+        err.print(f"error: cannot write the export: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    if json_output:
+        emit_json([{"deck": r.slug, "path": str(r.path), "format": r.format.value,
+                    "notes": r.notes, "cards": r.cards} for r in results])
+        return
+    for r in results:
+        out.print(f"{r.slug}: {r.notes} notes, {r.cards} cards → {r.path}", markup=False)

@@ -1,0 +1,130 @@
+"""One self-contained HTML page showing every card as Anki shows it: the question, then the
+answer with its extra and source passage. Inline CSS only, no script, no external URL (a
+Content-Security-Policy forbids loading anything), and a print stylesheet for handouts."""
+
+from __future__ import annotations
+
+from html import escape
+
+from flashcards.api import PreparedDeck, deck_css
+from flashcards.export import CardView, NoteView, note_views
+from flashcards.notetypes import CSS as CARD_CSS
+from flashcards.render import markdown_field, typography
+
+PAGE_CSS = """\
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; padding: 1.5rem 1rem 3rem; background: #eef0f3; color: #1d1d1f;
+  font-family: "Source Sans 3", "Segoe UI", system-ui, sans-serif; }
+header.deck { max-width: 46rem; margin: 0 auto 1.5rem; }
+header.deck h1 { font-size: 1.7rem; margin: 0 0 .3rem; }
+header.deck .meta { color: #555; margin: 0 0 .8rem; }
+section.subdeck { max-width: 46rem; margin: 0 auto; }
+section.subdeck > h2 { font-size: 1.25rem; margin: 2rem 0 .8rem; color: #333;
+  border-bottom: 2px solid #c8ccd2; padding-bottom: .2rem; }
+article.card { display: block; max-width: 46rem; margin: 0 auto 1rem; padding: 1rem 1.2rem;
+  font-size: 19px; border-radius: 10px; background: #fdfdfb;
+  box-shadow: 0 1px 3px rgba(0, 0, 0, .15); }
+article.card .side-label { display: block; font-size: .65em; text-transform: uppercase;
+  letter-spacing: .08em; color: #888; text-align: left; margin-bottom: .2em; }
+article.card hr.answer-rule { border: 0; border-top: 1px dashed #bbb; margin: .8em 0; }
+article.card .tags { margin-top: .8em; font-size: .6em; color: #888; text-align: right; }
+@media print {
+  body { background: #fff; padding: 0; font-size: 11pt; }
+  header.deck .description { display: none; }
+  section.subdeck > h2 { break-after: avoid; }
+  article.card { box-shadow: none; border: 1px solid #999; border-radius: 4px;
+    font-size: 12pt; break-inside: avoid; page-break-inside: avoid; margin-bottom: .5rem;
+    padding: .5rem .8rem; }
+  article.card .tags { display: none; }
+  @page { margin: 1.5cm; }
+}
+"""
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+_LABELS = {
+    "fr": {"question": "Question", "answer": "Réponse", "version": "Version", "notes": "notes",
+           "cards": "cartes", "source": "Source", "licence": "Licence"},
+    "en": {"question": "Question", "answer": "Answer", "version": "Version", "notes": "notes",
+           "cards": "cards", "source": "Source", "licence": "Licence"},
+}
+
+
+def _back_matter(view: NoteView) -> str:
+    parts = []
+    if view.extra:
+        parts.append(f'<div class="extra">{view.extra}</div>')
+    if view.source:
+        parts.append(f'<div class="source"><span class="source-label">Source</span>'
+                     f"{view.source}</div>")
+    return "".join(parts)
+
+
+def _card(view: NoteView, card: CardView, ordinal: int, labels: dict[str, str]) -> str:
+    face = "question" if view.type.value == "cloze" or ordinal == 0 else "answer"
+    other = "answer" if face == "question" else "question"
+    tags = " ".join(escape(t) for t in view.tags)
+    return (
+        f'<article class="card" id="{escape(view.id)}-{ordinal + 1}" '
+        f'data-note="{escape(view.id)}" data-type="{view.type.value}">'
+        f'<div class="front"><span class="side-label">{labels["question"]}</span>'
+        f'<div class="{face}">{card.front}</div></div>'
+        f'<hr class="answer-rule">'
+        f'<div class="back"><span class="side-label">{labels["answer"]}</span>'
+        f'<div class="{other}">{card.back}</div>{_back_matter(view)}</div>'
+        f'<div class="tags">{tags}</div></article>'
+    )
+
+
+def export_html(deck: PreparedDeck) -> str:
+    config = deck.sources.config
+    language = config.language
+    labels = _LABELS.get(language.split("-")[0], _LABELS["en"])
+    views = note_views(deck)
+    from flashcards.verify import active_content
+
+    extra_css = deck_css(deck)
+    if active_content(extra_css):
+        extra_css = ""  # never let a deck's CSS call out from a handout
+    meta = [f"{labels['version']} {config.version}", f"{len(views)} {labels['notes']}",
+            f"{deck.card_count()} {labels['cards']}"]
+    if deck.seed is not None:
+        meta.append(f"{labels['source']} : {deck.seed.path.name}")
+    if config.licence:
+        meta.append(f"{labels['licence']} : {config.licence}")
+    groups: dict[str, list[NoteView]] = {}
+    for view in views:
+        groups.setdefault(view.deck, []).append(view)
+    sections = []
+    for name, members in groups.items():
+        heading = (f"<h2>{escape(name.split('::')[-1])}</h2>"
+                   if len(groups) > 1 or name != config.name else "")
+        cards = "\n".join(_card(view, card, i, labels)
+                          for view in members for i, card in enumerate(view.cards))
+        sections.append(f'<section class="subdeck" data-deck="{escape(name)}">{heading}\n'
+                        f"{cards}\n</section>")
+    description = markdown_field(config.description, language) if config.description else ""
+    return f"""<!DOCTYPE html>
+<html lang="{escape(language)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
+<title>{escape(config.name)}</title>
+<style>
+{CARD_CSS}
+{extra_css}
+{PAGE_CSS}
+</style>
+</head>
+<body>
+<header class="deck">
+<h1>{escape(config.name)}</h1>
+<p class="meta">{escape(typography(" · ".join(meta), language))}</p>
+<div class="description">{description}</div>
+</header>
+{chr(10).join(sections)}
+</body>
+</html>
+"""

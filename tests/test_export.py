@@ -1,0 +1,105 @@
+"""`flashcards export`: CSV that Anki's own text import accepts, a Markdown study sheet, and
+all-or-nothing writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from anki.import_export_pb2 import CsvMetadata, ImportCsvRequest
+
+from flashcards import api
+from flashcards.export import CSV_COLUMNS, ExportFormat, export
+from tests.helpers import STARTER_CARDS, STARTER_FACTS, run_cli
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    """Read the CSV as a spreadsheet would, with the `#columns:` line as its header."""
+    lines = text.splitlines(keepends=True)
+    header = next(line for line in lines if line.startswith("#columns:"))
+    body = [line for line in lines if not line.startswith("#")]
+    return list(csv.DictReader(io.StringIO(header.removeprefix("#columns:") + "".join(body))))
+
+
+def test_csv_one_row_per_note_and_anki_imports_it(project, write_deck, anki):
+    write_deck("demo", deck="""
+        name: Demo demo
+        seed: tesla-dojo-2025-08-15.fr
+        tags: [dojo]
+        """, cards=STARTER_CARDS, facts=STARTER_FACTS)
+    [result] = export(api.Project(project), format=ExportFormat.CSV)
+    assert result.path == project / "dist" / "demo.csv"
+    text = result.path.read_text(encoding="utf-8")
+    rows = _rows(text)
+    assert tuple(rows[0]) == CSV_COLUMNS
+    by_id = {row["id"]: row for row in rows}
+    assert len(rows) == result.notes == 7
+    abandon = by_id["abandon"]
+    assert abandon["Front"] == "Quel projet de supercalculateur Tesla a-t-il abandonné\u202f?"
+    assert abandon["Back"] == "Dojo" and abandon["deck"] == "Demo demo"
+    assert abandon["type"] == "basic"
+    assert by_id["unveiled"]["Front"] == "Le concept de Dojo fut dévoilé en […]."
+    assert by_id["unveiled"]["Back"] == "Le concept de Dojo fut dévoilé en <b>2021</b>."
+    assert "dojo" in by_id["bannon/person-role"]["tags"].split()
+
+    # Anki's own text import: the header lines tell it the separator, HTML, and which columns
+    # hold the GUID, deck and tags; Front/Back map onto its stock Basic notetype by name.
+    metadata = anki.col.get_csv_metadata(str(result.path), None)
+    assert metadata.delimiter == CsvMetadata.Delimiter.COMMA and metadata.is_html
+    assert list(metadata.column_labels) == list(CSV_COLUMNS)
+    assert (metadata.guid_column, metadata.deck_column, metadata.tags_column) == (2, 3, 9)
+    assert list(metadata.global_notetype.field_columns) == [5, 6]
+    log = anki.col.import_csv(ImportCsvRequest(path=str(result.path), metadata=metadata)).log
+    assert len(log.new) == 7
+    notes = {note.guid: note for note in anki.notes()}
+    imported = notes[abandon["guid"]]
+    assert imported["Front"] == abandon["Front"] and imported["Back"] == "Dojo"
+    assert "Demo demo" in anki.deck_names()
+    assert anki.col.decks.name(imported.cards()[0].did) == "Demo demo"
+    assert "dojo" in notes[by_id["bannon/person-role"]["guid"]].tags
+
+
+def test_markdown_study_sheet(project, write_deck):
+    write_deck("demo", deck="""
+        name: Demo
+        language: fr
+        seed: tesla-dojo-2025-08-15.fr
+        description: Un paquet d'essai.
+        version: 2.1.0
+        licence: CC BY-SA 4.0
+        """, cards=STARTER_CARDS)
+    [result] = export(api.Project(project), format=ExportFormat.MD)
+    sheet = result.path.read_text(encoding="utf-8")
+    assert sheet.startswith("# Demo\n")
+    assert "Version 2.1.0 · 4 notes · 5 cartes" in sheet
+    assert "Licence\u00a0: CC BY-SA 4.0" in sheet and "Un paquet d’essai." in sheet
+    assert ("- **Quel projet de supercalculateur Tesla a-t-il abandonné\u202f?**  \n  Dojo"
+            in sheet)
+    assert "- Le concept de Dojo fut dévoilé en **2021**." in sheet
+    assert "  > Tesla a mis un terme à son ambitieux projet de supercalculateur" in sheet
+
+
+def test_cli_export_all_formats_json(project, write_deck, monkeypatch):
+    write_deck("demo", cards=STARTER_CARDS)
+    monkeypatch.chdir(project)
+    for format in ("csv", "md", "html"):
+        run = run_cli("export", "demo", "--format", format, "--out", "handouts", "--json")
+        assert run.exit_code == 0, run.output
+        [entry] = json.loads(run.stdout)
+        assert entry["format"] == format and entry["notes"] == 4 and entry["cards"] == 5
+        assert Path(entry["path"]).resolve() == project / "handouts" / f"demo.{format}"
+        assert Path(entry["path"]).stat().st_size > 0
+
+
+def test_invalid_deck_writes_nothing(project, write_deck, monkeypatch):
+    write_deck("demo", cards=STARTER_CARDS)
+    write_deck("broken", cards="cards:\n  - id: x\n    question: Sans réponse ?\n")
+    monkeypatch.chdir(project)
+    run = run_cli("export", "--format", "csv")
+    assert run.exit_code == 1
+    assert "cards.yaml:2" in run.stderr and "answer" in run.stderr
+    assert not (project / "dist").exists()  # not even the valid deck's export
+    run = run_cli("export", "nope")
+    assert run.exit_code == 2 and "no deck named 'nope'" in run.stderr

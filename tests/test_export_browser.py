@@ -1,0 +1,149 @@
+"""The HTML export in a real headless Chromium (Debian's, driven by Playwright): every card is
+on the page and visible, question before answer before source, nothing is loaded from
+anywhere, and the print stylesheet keeps cards whole on paper."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from flashcards import api
+from flashcards.export import ExportFormat, export
+from tests.helpers import STARTER_CARDS, STARTER_FACTS
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+def _distinct_colours(browser: Browser, png: bytes) -> int:
+    """Decode a screenshot with the browser's own PNG decoder and count its colours."""
+    page = browser.new_page()
+    try:
+        page.set_content(f'<img id="shot" src="data:image/png;base64,'
+                         f'{base64.b64encode(png).decode()}">')
+        page.wait_for_function("document.getElementById('shot').complete")
+        return page.evaluate("""() => {
+            const img = document.getElementById('shot');
+            const canvas = document.createElement('canvas');
+            canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+            const context = canvas.getContext('2d');
+            context.drawImage(img, 0, 0);
+            const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+            const colours = new Set();
+            for (let i = 0; i < data.length; i += 4)
+                colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+            return colours.size;
+        }""")
+    finally:
+        page.close()
+
+
+@pytest.fixture
+def handout(project, write_deck) -> tuple[Path, int]:
+    write_deck("demo", deck="""
+        name: Démo Dojo
+        language: fr
+        seed: tesla-dojo-2025-08-15.fr
+        description: Un paquet **d'essai**.
+        licence: CC BY-SA 4.0
+        tags: [dojo]
+        """, cards=STARTER_CARDS, facts=STARTER_FACTS)
+    (project / "decks" / "demo" / "style.css").write_text(
+        ".question { text-decoration: underline; }\n", encoding="utf-8")
+    [result] = export(api.Project(project), format=ExportFormat.HTML)
+    return result.path, result.cards
+
+
+def _open(browser: Browser, path: Path) -> tuple[Page, list[str]]:
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(path.as_uri())
+    return page, requests
+
+
+def test_every_card_is_visible_question_then_answer_then_source(browser, handout):
+    path, card_count = handout
+    page, requests = _open(browser, path)
+    try:
+        assert requests == [path.as_uri()]  # self-contained: nothing else is fetched
+        assert page.locator("script").count() == 0
+        assert page.title() == "Démo Dojo"
+        cards = page.locator("article.card")
+        assert cards.count() == card_count == 8
+        for i in range(card_count):
+            card = cards.nth(i)
+            card.scroll_into_view_if_needed()
+            assert card.is_visible()
+            box = card.bounding_box()
+            assert box is not None and box["width"] > 300 and box["height"] > 60
+
+        first = page.locator("article.card[data-note='abandon']")
+        text = first.inner_text()
+        question = "Quel projet de supercalculateur Tesla a-t-il abandonné\u202f?"
+        assert text.index(question) < text.index("Dojo") < text.index(
+            "Tesla a mis un terme à son ambitieux projet de supercalculateur")
+        reverse = page.locator("article.card[data-note='ai5-maker']")
+        assert reverse.count() == 2  # both directions, as Anki makes two cards
+        assert reverse.nth(1).locator(".front").inner_text().endswith("fabriquée par TSMC")
+        cloze = page.locator("article.card[data-note='unveiled']")
+        assert cloze.locator(".front").inner_text().endswith("dévoilé en […].")
+        assert first.locator(".question").evaluate(  # the deck's own style.css applies
+            "e => getComputedStyle(e).textDecorationLine") == "underline"
+        gap = cloze.locator(".back .cloze")
+        assert gap.inner_text() == "2021"
+        assert gap.evaluate("e => getComputedStyle(e).fontWeight") == "700"
+
+        screenshot = page.screenshot(full_page=True)
+        assert _distinct_colours(browser, screenshot) > 20  # text, rules, shadows: not blank
+        assert _distinct_colours(browser, first.screenshot()) > 10
+    finally:
+        page.close()
+
+
+def test_print_stylesheet_keeps_cards_whole(browser, handout):
+    path, card_count = handout
+    page, _ = _open(browser, path)
+    try:
+        screen_tags = page.locator("article.card .tags").first
+        assert screen_tags.is_visible()
+        page.emulate_media(media="print")
+        cards = page.locator("article.card")
+        assert cards.count() == card_count
+        assert all(cards.nth(i).is_visible() for i in range(card_count))
+        assert cards.first.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
+        assert not screen_tags.is_visible()  # tags are for the screen only
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == \
+            "rgb(255, 255, 255)"
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(
+            b"/Type /Page ") + pdf.count(b"/Type/Page") >= 1
+    finally:
+        page.close()
+
+
+def test_the_shipped_deck_exports_a_readable_page(browser, tmp_path):
+    from tests.conftest import REPO
+
+    [result] = export(api.Project(REPO), ["dojo"], ExportFormat.HTML, tmp_path)
+    page, requests = _open(browser, result.path)
+    try:
+        assert requests == [result.path.as_uri()]
+        cards = page.locator("article.card")
+        assert cards.count() == result.cards
+        last = cards.nth(result.cards - 1)
+        last.scroll_into_view_if_needed()
+        assert last.is_visible() and last.bounding_box()["height"] > 60
+    finally:
+        page.close()
