@@ -101,24 +101,24 @@ def card_views(card_type: CardType, fields: dict[str, str]) -> tuple[CardView, .
     return tuple(views)
 
 
-def note_deck_name(deck: PreparedDeck, note: NoteSpec) -> str:
-    """The (sub)deck the note's cards go to in Anki."""
-    try:
-        from flashcards.subdecks import note_deck  # type: ignore[attr-defined]
-    except ImportError:
-        return deck.sources.config.name
-    return note_deck(deck.sources.config, note)
-
-
 def note_views(deck: PreparedDeck) -> list[NoteView]:
+    from flashcards.subdecks import note_decks
+
     config = deck.sources.config
+    decks = note_decks(deck.sources, deck.notes)
     views = []
     for note in deck.notes:
         packed = pack_note(note, deck.slug, config)
         fields = dict(zip(NOTETYPES[note.type].field_names, packed.fields, strict=True))
-        views.append(NoteView(note.id, packed.guid, note_deck_name(deck, note), note.type,
+        views.append(NoteView(note.id, packed.guid, decks.get(note.id, config.name), note.type,
                               fields, packed.tags, card_views(note.type, fields), note))
     return views
+
+
+def subdeck_label(deck_name: str, name: str) -> str:
+    """`Deck::Personnes` → `Personnes`; nested subdecks read `A › B`."""
+    part = name.removeprefix(deck_name + "::") if name != deck_name else name
+    return part.replace("::", " › ")
 
 
 # ---- CSV -----------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ def export_markdown(deck: PreparedDeck) -> str:
         groups.setdefault(view.deck, []).append(view)
     for name, members in groups.items():
         if len(groups) > 1 or name != config.name:
-            parts += [f"## {_md_escape(name.split('::')[-1])}", ""]
+            parts += [f"## {_md_escape(subdeck_label(config.name, name))}", ""]
         for view in members:
             parts += _md_note(view, language, labels)
     return "\n".join(parts).rstrip() + "\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 
 from flashcards.api import PreparedDeck, deck_css
-from flashcards.export import CardView, NoteView, note_views
+from flashcards.export import CardView, NoteView, note_views, subdeck_label
 from flashcards.notetypes import CSS as CARD_CSS
 from flashcards.render import markdown_field, typography
 
@@ -98,7 +98,7 @@ def export_html(deck: PreparedDeck) -> str:
         groups.setdefault(view.deck, []).append(view)
     sections = []
     for name, members in groups.items():
-        heading = (f"<h2>{escape(name.split('::')[-1])}</h2>"
+        heading = (f"<h2>{escape(subdeck_label(config.name, name))}</h2>"
                    if len(groups) > 1 or name != config.name else "")
         cards = "\n".join(_card(view, card, i, labels)
                           for view in members for i, card in enumerate(view.cards))

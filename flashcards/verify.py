@@ -146,7 +146,10 @@ def _inspect(col, path: Path) -> VerifyReport:
     note_ids = col.find_notes("")
     report.notes = len(note_ids)
     report.cards = len(col.find_cards(""))
-    report.decks = sorted({col.decks.name(col.get_card(cid).did) for cid in col.find_cards("")})
+    holding = {col.decks.name(col.get_card(cid).did) for cid in col.find_cards("")}
+    # With the parents of the decks that hold cards: a parent carries the description.
+    report.decks = sorted({"::".join(name.split("::")[:i]) for name in holding
+                           for i in range(1, name.count("::") + 2)})
     for name in report.decks:
         deck = col.decks.by_name(name)
         if deck and deck.get("desc"):

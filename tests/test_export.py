@@ -103,3 +103,31 @@ def test_invalid_deck_writes_nothing(project, write_deck, monkeypatch):
     assert not (project / "dist").exists()  # not even the valid deck's export
     run = run_cli("export", "nope")
     assert run.exit_code == 2 and "no deck named 'nope'" in run.stderr
+
+
+SUBDECK_DECK = """
+    name: Démo
+    language: fr
+    seed: tesla-dojo-2025-08-15.fr
+    subdecks: {by: kind, names: {person: Gens}, cards: Questions}
+    """
+
+
+def test_subdecks_group_the_sheet_and_the_csv_deck_column(project, write_deck, anki):
+    write_deck("demo", deck=SUBDECK_DECK, cards=STARTER_CARDS, facts=STARTER_FACTS)
+    [sheet] = export(api.Project(project), format=ExportFormat.MD)
+    text = sheet.path.read_text(encoding="utf-8")
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings == ["## Questions", "## Gens", "## Dates"]
+    people = text[text.index("## Gens"):text.index("## Dates")]
+    assert "**Qui est Peter Bannon\u202f?**" in people and "abandonné" not in people
+
+    [table] = export(api.Project(project), format=ExportFormat.CSV)
+    decks = {row["id"]: row["deck"] for row in _rows(table.path.read_text(encoding="utf-8"))}
+    assert decks["abandon"] == "Démo::Questions"
+    assert decks["bannon/person-role"] == "Démo::Gens"
+    metadata = anki.col.get_csv_metadata(str(table.path), None)
+    anki.col.import_csv(ImportCsvRequest(path=str(table.path), metadata=metadata))
+    assert {"Démo::Questions", "Démo::Gens", "Démo::Dates"} <= set(anki.deck_names())
+    [nid] = anki.col.find_notes('"deck:Démo::Gens" "Front:Qui est Peter Bannon*"')
+    assert anki.col.get_note(nid)["Back"].startswith("L’architecte en chef")

@@ -145,5 +145,7 @@ def test_the_shipped_deck_exports_a_readable_page(browser, tmp_path):
         last = cards.nth(result.cards - 1)
         last.scroll_into_view_if_needed()
         assert last.is_visible() and last.bounding_box()["height"] > 60
+        headings = page.locator("section.subdeck > h2").all_inner_texts()
+        assert {"Personnes", "Dates", "Chiffres"} <= set(headings)  # grouped by subdeck
     finally:
         page.close()

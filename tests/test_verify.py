@@ -51,6 +51,10 @@ def test_the_shipped_decks_pass_with_no_finding(tmp_path):
         report = verify_package(result.package)
         assert report.findings == []
         assert report.notes == result.note_count and report.cards == result.card_count
+        if result.slug == "dojo":
+            parent = "Dojo : la fin du supercalculateur de Tesla"
+            assert {parent, f"{parent}::Personnes", f"{parent}::Dates"} <= set(report.decks)
+            assert "CC BY-SA 4.0" in report.descriptions[parent]
 
 
 def test_cli_json_and_exit_code(project, write_deck, monkeypatch):
