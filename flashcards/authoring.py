@@ -23,7 +23,7 @@ from flashcards.write import write_atomic
 
 CARD_TYPES = ("basic", "reverse", "cloze", "type-in")
 MAX_ID_LENGTH = 48
-KEY_ORDER = ("id", "type", "question", "answer", "text", "extra", "source", "tags")
+KEY_ORDER = ("id", "type", "question", "answer", "text", "extra", "source", "tags", "guid")
 _CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}")
 _EMPTY_LIST = re.compile(r"^cards:[ \t]*\[[ \t]*\][ \t]*(#[^\r\n]*)?(?=\r?$)", re.M)
 _HEADER = re.compile(r"^cards:[ \t]*(#[^\r\n]*)?(?=\r?$)", re.M)
@@ -120,6 +120,7 @@ def deck_seed(project: Project, deck_dir: Path) -> Seed | None:
 def build_card(*, card_type: str, question: str | None = None, answer: str | None = None,
                text: str | None = None, source: str | None = None, extra: str | None = None,
                tags: list[str] | None = None, card_id: str | None = None,
+               guid: str | None = None,
                taken: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
     """The card as a mapping in the usual key order, validated. Raises UsageError."""
     from pydantic import TypeAdapter, ValidationError
@@ -133,8 +134,7 @@ def build_card(*, card_type: str, question: str | None = None, answer: str | Non
         raise UsageError("a cloze card needs its text with gaps, e.g. "
                          "--question \"Dojo fut dévoilé en {{c1::2021}}.\"")
     if not cloze and not (question and answer):
-        raise UsageError(f"a {card_type} card needs a question and an answer "
-                         "(--question and --answer)")
+        raise UsageError(f"a {card_type} card needs a question and an answer")
     if card_id and card_id in taken:
         raise UsageError(f"id {card_id!r} is already used in this deck: choose another")
     card: dict[str, Any] = {
@@ -146,6 +146,7 @@ def build_card(*, card_type: str, question: str | None = None, answer: str | Non
         "extra": extra or None,
         "source": source or None,
         "tags": list(tags) if tags else None,
+        "guid": guid or None,
     }
     card = {k: card[k] for k in KEY_ORDER if card[k] is not None}
     try:
@@ -205,6 +206,12 @@ def add_card(project: Project, deck: str, card: dict[str, Any]) -> AddResult:
     """Append `card` (from `build_card`) to `decks/<deck>/cards.yaml`, keeping the file's
     bytes. The result is re-read and checked before it is written: nothing is written unless
     the file parses with the new card last. Raises UsageError or SourceError."""
+    [result] = add_cards(project, deck, [card])
+    return result
+
+
+def add_cards(project: Project, deck: str, cards: list[dict[str, Any]]) -> list[AddResult]:
+    """Append several cards at once (one write), as `add_card` does for one."""
     from flashcards.load import load_yaml
 
     [deck_dir] = project.deck_dirs([deck])
@@ -212,21 +219,24 @@ def add_card(project: Project, deck: str, card: dict[str, Any]) -> AddResult:
     raw = path.read_bytes() if path.exists() else b""
     bom = raw.startswith(b"\xef\xbb\xbf")
     try:
-        original = raw[3 if bom else 0:].decode("utf-8")
+        text = raw[3 if bom else 0:].decode("utf-8")
     except UnicodeDecodeError:
         load_yaml(path)  # raises the SourceError that names the byte
         raise
-    if original:
+    if text:
         load_yaml(path)  # a broken file is reported, not appended to
-    text = appended(original, card)
+    results = []
+    for card in cards:
+        text = appended(text, card)
+        line = text.count("\n") - card_yaml(card).count("\n") + 1
+        results.append(AddResult(card["id"], path, line, card))
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
-    line = text.count("\n") - card_yaml(card).count("\n") + 1
-    _check_result(path, data, card)
+    _check_result(path, data, cards)
     write_atomic(path, lambda handle: handle.write(data))
-    return AddResult(card["id"], path, line, card)
+    return results
 
 
-def _check_result(path: Path, data: bytes, card: dict[str, Any]) -> None:
+def _check_result(path: Path, data: bytes, cards: list[dict[str, Any]]) -> None:
     import tempfile
 
     from flashcards.load import load_yaml
@@ -240,6 +250,6 @@ def _check_result(path: Path, data: bytes, card: dict[str, Any]) -> None:
             raise UsageError(f"cannot append to {path} safely "
                              f"({exc.diagnostics[0].message}); add the card by hand") from None
     items = parsed.get("cards") if isinstance(parsed, dict) else None
-    if not isinstance(items, list) or not items or items[-1] != card:
+    if not isinstance(items, list) or items[len(items) - len(cards):] != cards:
         raise UsageError(f"cannot append to {path} safely (its layout is unusual); "
                          "add the card by hand")

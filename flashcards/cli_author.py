@@ -187,3 +187,51 @@ def add(
         emit_json({"ok": True, **result.to_json()})
         return
     out.print(f"added {result.id!r} to {_shown(result.file)}:{result.line}", markup=False)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A .csv/.tsv spreadsheet or an .apkg package.",
+                                         dir_okay=False)],
+    into: Annotated[str, typer.Option("--into", help="The deck slug (created if missing).")],
+    language: Annotated[str, typer.Option(
+        "--language", help="Language of a deck created by the import.")] = "fr",
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Report what would be imported; write nothing.")] = False,
+    root: RootOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Import cards from a spreadsheet (CSV/TSV) or an Anki package (.apkg), keeping notes'
+    GUIDs so that students keep their progress.
+
+    Example: flashcards import cartes.csv --into dojo
+    """
+    from flashcards.importers import import_file
+
+    project = _project_or_here(root)
+    try:
+        result = import_file(project, file, into, language=language, dry_run=dry_run)
+    except UsageError as exc:
+        raise _usage(exc, json_output) from None
+    except SourceError as exc:
+        raise _sources(exc, json_output) from None
+    failed = not result.cards and bool(result.skipped)
+    if json_output:
+        emit_json({"ok": not failed, "written": result.written, **result.to_json()})
+        raise typer.Exit(1 if failed else 0)
+    details = ", ".join(f"{key.replace('_', ' ')} {value}"
+                        for key, value in result.details.items())
+    out.print(f"read {file.name} ({result.format}): {details}", markup=False)
+    target = _shown(project.decks_dir / into / "cards.yaml")
+    verb = "would import" if dry_run else "imported"
+    created = " (new deck)" if result.created_deck else ""
+    out.print(f"{verb} {len(result.cards)} card{'s' * (len(result.cards) != 1)} into "
+              f"{target}{created}", markup=False)
+    if result.skipped:
+        err.print(f"skipped {len(result.skipped)}:", markup=False)
+        for skipped in result.skipped:
+            err.print(f"  {skipped.where}: {skipped.reason}", markup=False)
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False)
+    if failed:
+        raise typer.Exit(1)

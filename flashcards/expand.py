@@ -87,7 +87,8 @@ def expand(sources: DeckSources) -> list[NoteSpec]:
         notes.append(NoteSpec.model_construct(
             id=card.id, type=CardType(card.type), fields=card_fields(card),
             tags=tuple(card.tags), source=card.source, file=str(file), line=line,
-            lint_disable=tuple(card.lint_disable), fact_id=None, template_id=None))
+            lint_disable=tuple(card.lint_disable), fact_id=None, template_id=None,
+            guid=card.guid))
     by_kind: dict[str, list[tuple[Template, str]]] = {}
     for template, template_origin in templates_for(sources):
         by_kind.setdefault(template.kind, []).append((template, template_origin))

@@ -92,6 +92,10 @@ class CardCommon(Strict):
     source: Text | None = Field(None, description="A passage quoted verbatim from the seed.")
     lint_disable: list[str] = Field(default_factory=list, description=(
         "Lint rules not to apply here, e.g. [answer-length]; see `flashcards lint --rules`."))
+    guid: str | None = Field(
+        None, min_length=1, max_length=100, pattern=r"^[^\s\x1f]+$",
+        description="The note's Anki GUID, kept from an imported deck (`flashcards import`) "
+        "so that students who have that deck keep their progress. Leave it out otherwise.")
 
 
 class QuestionAnswer(CardCommon):
@@ -278,6 +282,7 @@ class NoteSpec(BaseModel):
     fact_id: str | None = None
     template_id: str | None = None
     lint_disable: tuple[str, ...] = ()
+    guid: str | None = Field(None, description="An imported note's GUID, kept as it was.")
 
 
     @property

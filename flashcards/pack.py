@@ -79,7 +79,7 @@ def note_fields(note: NoteSpec, language: str) -> tuple[str, ...]:
 
 
 def pack_note(note: NoteSpec, slug: str, config: DeckConfig) -> PackedNote:
-    return PackedNote(note.id, note_guid(slug, note.id), note.type,
+    return PackedNote(note.id, note.guid or note_guid(slug, note.id), note.type,
                       note_fields(note, config.language),
                       tuple(sorted({*config.tags, *note.tags})))
 

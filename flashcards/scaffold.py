@@ -100,13 +100,17 @@ def schema_line(deck_dir: Path, schemas_dir: Path, name: str) -> str:
     return f"# yaml-language-server: $schema={relative.as_posix()}\n"
 
 
-def deck_yaml(name: str, language: str, seed_id: str, schema: str) -> str:
+def deck_yaml(name: str, language: str, seed_id: str | None, schema: str) -> str:
+    seed = (f"seed: {_yaml_string(seed_id)}   # the article, a file in seeds/ without "
+            "extension\n" if seed_id else
+            "# seed: the article, a file in seeds/ without extension; sources are checked "
+            "against it\n")
     return (
         f"{schema}"
         "# The deck as a whole. Every key is described in `flashcards schema deck`.\n"
         f"name: {_yaml_string(name)}          # Anki deck name; `::` makes a subdeck\n"
         f"language: {language}                   # language of the cards\n"
-        f"seed: {_yaml_string(seed_id)}   # the article, a file in seeds/ without extension\n"
+        f"{seed}"
         "description: \"\"                # Markdown, shown by Anki on the deck's overview\n"
         "version: 0.1.0                 # bumped by `flashcards release`\n"
         "tags: []                       # given to every note, e.g. [histoire]\n"
@@ -201,7 +205,7 @@ def init_deck(project: Project, slug: str, seed: Path, *, language: str = "fr",
         DeckConfig(name=name, language=language, seed=seed.stem)
     except ValueError as exc:
         raise UsageError(f"invalid --name or --language: {exc}") from None
-    _refuse_name_clash(project, name)
+    refuse_name_clash(project, name)
     example = pick_example(Seed(seed.stem, seed, read_text(seed)))
     fact_example = _second_example(Seed(seed.stem, seed, read_text(seed)), example)
 
@@ -231,7 +235,7 @@ def _second_example(seed: Seed, first: Example) -> Example:
         return Example(first.sentence, before, f"{last} {first.gap}", first.after)
 
 
-def _refuse_name_clash(project: Project, name: str) -> None:
+def refuse_name_clash(project: Project, name: str) -> None:
     from flashcards.diagnostics import SourceError
     from flashcards.load import load_yaml
 

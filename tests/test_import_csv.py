@@ -1,0 +1,115 @@
+"""`flashcards import` from spreadsheets: encoding, delimiter, header mapping, quirks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flashcards import api
+from flashcards.importers import decode, header_key
+from flashcards.load import load_yaml
+from tests.helpers import run_cli
+
+DATA = Path(__file__).parent / "data"
+EXCEL = DATA / "cartes-excel-fr.csv"  # as Excel (French locale) saves "CSV UTF-8"
+
+
+def test_the_fixture_has_the_quirks():
+    raw = EXCEL.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM
+    assert raw.count(b"\r\n") == 7 and b";" in raw.splitlines()[0]  # CRLF, `;`
+    assert b'"AI5 : TSMC\nAI6 : Samsung"' in raw  # a newline inside a quoted cell
+    assert b'""dimanche""' in raw  # a doubled quote
+
+
+def test_spreadsheet_quirks_import_build_and_reach_anki(project, write_deck, anki):
+    deck = write_deck("demo")
+    result = run_cli("import", str(EXCEL), "--into", "demo", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    assert "encoding UTF-8 with BOM" in result.output
+    assert "delimiter semicolon" in result.output
+    assert "Recto→question, Verso→answer, Source→source, Étiquettes→tags" in result.output
+    assert "imported 4 cards" in result.output
+    # the record starting on line 7 (a quoted cell spans lines 3-4) has no answer
+    assert "skipped 1:\n  cartes-excel-fr.csv:7: a basic card needs a question and an answer" \
+        in result.output
+    assert "columns ignored: Commentaire interne" in result.output
+
+    cards = load_yaml(deck / "cards.yaml").data["cards"]
+    assert [c.get("type", "basic") for c in cards] == ["basic", "basic", "basic", "cloze"]
+    assert cards[1]["answer"] == "AI5 : TSMC<br>\nAI6 : Samsung"
+    assert cards[1]["tags"] == ["puces", "fabricants"]
+    assert cards[2]["question"] == "Comment Musk a-t-il qualifié Dojo 2 ; en quels termes ?"
+    assert cards[3]["text"].startswith("En {{c1::2023}}, Ganesha")
+    assert "\r" not in (deck / "cards.yaml").read_text(encoding="utf-8")
+
+    [built] = api.build(api.Project(project))
+    assert (built.note_count, built.card_count) == (4, 5)  # the cloze has two gaps
+    log = anki.import_package(built.package)
+    assert log.new == 4
+    answers = {n["Answer"] for n in anki.notes() if "Answer" in n.keys()}
+    assert "«\u00a0une impasse évolutive\u00a0»" in answers
+
+    again = run_cli("import", str(EXCEL), "--into", "demo", "--root", str(project))
+    assert again.exit_code == 1  # nothing new: every row is already there, or invalid
+    assert "imported 0 cards" in again.output
+    assert "already in the deck: same question as 'quel-projet-de-supercalculateur" \
+        in again.output
+
+
+def test_windows_1252_tsv_without_header_into_a_new_deck(project):
+    sheet = project / "vocabulaire.tsv"
+    sheet.write_bytes("écureuil\tsquirrel\r\nélan\tmomentum\r\n".encode("cp1252"))
+    result = run_cli("import", str(sheet), "--into", "vocab", "--root", str(project), "--json")
+    document = json.loads(result.stdout)
+    assert document["ok"] and document["created_deck"]
+    assert document["encoding"].startswith("Windows-1252")
+    assert document["delimiter"] == "tab"
+    assert document["imported"] == ["ecureuil", "elan"]
+    assert "no header row" in document["notes"][0]
+    deck = project / "decks" / "vocab"
+    assert load_yaml(deck / "deck.yaml").data["name"] == "Vocab"
+    assert load_yaml(deck / "cards.yaml").data["cards"][0] == {
+        "id": "ecureuil", "question": "écureuil", "answer": "squirrel"}
+    assert isinstance(api.validate(api.Project(project))["vocab"], api.PreparedDeck)
+
+
+def test_comma_csv_with_types_ids_and_bad_rows(project, write_deck):
+    write_deck("demo", deck="name: Demo\n")  # no seed: sources are not checked
+    sheet = project / "cards.csv"
+    sheet.write_text(
+        "Front,Back,Type,ID,Notes\n"
+        "Puce AI5,fabriquée par TSMC,reversed,ai5,\n"
+        "Combien d'ingénieurs ?,20,type in,,au moins\n"
+        "Q ?,R,flip,,\n"
+        "Autre ?,R,,Bad Id,\n", encoding="utf-8")
+    result = run_cli("import", str(sheet), "--into", "demo", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    assert "delimiter comma" in result.output and "imported 2 cards" in result.output
+    assert "cards.csv:4: unknown card type 'flip'" in result.output
+    assert "cards.csv:5: the card is not valid: id" in result.output
+    cards = load_yaml(project / "decks" / "demo" / "cards.yaml").data["cards"]
+    assert cards[0] == {"id": "ai5", "type": "reverse", "question": "Puce AI5",
+                        "answer": "fabriquée par TSMC"}
+    assert cards[1]["type"] == "type-in" and cards[1]["extra"] == "au moins"
+
+
+def test_dry_run_writes_nothing_and_bad_files_are_usage_errors(project, write_deck):
+    write_deck("demo")
+    before = sorted(p.name for p in (project / "decks" / "demo").iterdir())
+    dry = run_cli("import", str(EXCEL), "--into", "demo", "--root", str(project), "--dry-run")
+    assert dry.exit_code == 0 and "would import 4 cards" in dry.output
+    assert sorted(p.name for p in (project / "decks" / "demo").iterdir()) == before
+    (project / "notes.pdf").write_bytes(b"%PDF")
+    assert run_cli("import", str(project / "notes.pdf"), "--into", "demo", "--root",
+                   str(project)).exit_code == 2
+    assert run_cli("import", str(project / "nope.csv"), "--into", "demo", "--root",
+                   str(project)).exit_code == 2
+
+
+def test_decode_and_headers():
+    assert decode("é".encode("utf-16"))[1].startswith("UTF-16")
+    assert decode("é".encode())[1] == "UTF-8"
+    assert header_key(" Réponse ") == "answer" and header_key("VERSO") == "answer"
+    assert header_key("Front") == "question" and header_key("Étiquettes") == "tags"
+    assert header_key("couleur") is None
