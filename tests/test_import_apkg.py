@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -123,8 +124,6 @@ def test_the_newer_anki21b_format(tmp_path):
     assert '"collection": "collection.anki21b (zstd)"' in newer.output
     cards = load_yaml(project.decks_dir / "modern" / "cards.yaml").data["cards"]
     assert len(cards) == 6
-    import json
-
     assert json.loads(newer.stdout)["imported"] == json.loads(legacy.stdout)["imported"]
 
 
@@ -132,7 +131,7 @@ def test_unsupported_notes_are_skipped_with_the_reason(tmp_path):
     three_way = genanki.Model(
         1607392319, "Trois sens",
         fields=[{"name": "Mot"}, {"name": "Sens"}, {"name": "Image"}],
-        templates=[{"name": n, "qfmt": "{{%s}}" % q, "afmt": "{{%s}}" % a}
+        templates=[{"name": n, "qfmt": f"{{{{{q}}}}}", "afmt": f"{{{{{a}}}}}"}
                    for n, q, a in (("1", "Mot", "Sens"), ("2", "Sens", "Image"),
                                    ("3", "Image", "Mot"))])
     deck = genanki.Deck(1, "Divers")

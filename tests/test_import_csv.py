@@ -47,8 +47,9 @@ def test_spreadsheet_quirks_import_build_and_reach_anki(project, write_deck, ank
     assert (built.note_count, built.card_count) == (4, 5)  # the cloze has two gaps
     log = anki.import_package(built.package)
     assert log.new == 4
-    answers = {n["Answer"] for n in anki.notes() if "Answer" in n.keys()}
+    answers = {n["Answer"] for n in anki.notes() if "Answer" in n}
     assert "«\u00a0une impasse évolutive\u00a0»" in answers
+    assert any("TSMC<br>\nAI6" in a for a in answers)  # the cell's line break
 
     again = run_cli("import", str(EXCEL), "--into", "demo", "--root", str(project))
     assert again.exit_code == 1  # nothing new: every row is already there, or invalid
