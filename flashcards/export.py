@@ -173,16 +173,8 @@ def export_markdown(deck: PreparedDeck) -> str:
     and its answer below, the source passage quoted."""
     config = deck.sources.config
     language = config.language
-    labels = _MD_LABELS.get(language.split("-")[0], _MD_LABELS["en"])
     views = note_views(deck)
-    parts = [f"# {_md_escape(config.name)}", ""]
-    facts = [f"{labels['version']} {config.version}", f"{len(views)} {labels['notes']}",
-             f"{deck.card_count()} {labels['cards']}"]
-    if deck.seed is not None:
-        facts.append(f"{labels['source']} : {deck.seed.path.name}")
-    if config.licence:
-        facts.append(f"{labels['licence']} : {_md_escape(config.licence)}")
-    parts += [typography(" · ".join(facts), language), ""]
+    parts = [f"# {_md_escape(config.name)}", "", _md_escape(deck_facts(deck)), ""]
     if config.description.strip():
         parts += [typography(config.description.strip(), language), ""]
     groups: dict[str, list[NoteView]] = {}
@@ -192,11 +184,11 @@ def export_markdown(deck: PreparedDeck) -> str:
         if len(groups) > 1 or name != config.name:
             parts += [f"## {_md_escape(subdeck_label(config.name, name))}", ""]
         for view in members:
-            parts += _md_note(view, language, labels)
+            parts += _md_note(view, language)
     return "\n".join(parts).rstrip() + "\n"
 
 
-def _md_note(view: NoteView, language: str, labels: dict[str, str]) -> list[str]:
+def _md_note(view: NoteView, language: str) -> list[str]:
     spec = view.spec
     if view.type is CardType.CLOZE:
         text = _MD_CLOZE.sub(lambda m: f"**{m.group(1)}**", spec.fields.get("Text", ""))
@@ -213,12 +205,34 @@ def _md_note(view: NoteView, language: str, labels: dict[str, str]) -> list[str]
     return [*lines, ""]
 
 
-_MD_LABELS = {
+_LABELS = {
     "fr": {"version": "Version", "notes": "notes", "cards": "cartes", "source": "Source",
-           "licence": "Licence"},
+           "licence": "Licence", "published": "article du"},
     "en": {"version": "Version", "notes": "notes", "cards": "cards", "source": "Source",
-           "licence": "Licence"},
+           "licence": "Licence", "published": "article of"},
 }
+
+
+def deck_facts(deck: PreparedDeck) -> str:
+    """`Version 1.0.0 · 162 notes · 181 cartes · Source : …, article du 15 août 2025 ·
+    Licence : …`, plain text with the language's typography."""
+    from flashcards.describe import article_date
+
+    config = deck.sources.config
+    labels = _LABELS.get(config.language.split("-")[0], _LABELS["en"])
+    facts = [f"{labels['version']} {config.version}", f"{len(deck.notes)} {labels['notes']}",
+             f"{deck.card_count()} {labels['cards']}"]
+    source = [deck.seed.path.name] if deck.seed is not None else []
+    if getattr(config, "source_url", None):
+        source = [str(config.source_url)]
+    date = article_date(config)
+    if date:
+        source.append(f"{labels['published']} {date}")
+    if source:
+        facts.append(f"{labels['source']} : {', '.join(source)}")
+    if config.licence:
+        facts.append(f"{labels['licence']} : {config.licence}")
+    return typography(" · ".join(facts), config.language)
 
 
 # ---- writing -------------------------------------------------------------------------------

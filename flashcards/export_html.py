@@ -7,9 +7,9 @@ from __future__ import annotations
 from html import escape
 
 from flashcards.api import PreparedDeck, deck_css
-from flashcards.export import CardView, NoteView, note_views, subdeck_label
+from flashcards.export import CardView, NoteView, deck_facts, note_views, subdeck_label
 from flashcards.notetypes import CSS as CARD_CSS
-from flashcards.render import markdown_field, typography
+from flashcards.render import markdown_field
 
 PAGE_CSS = """\
 :root { color-scheme: light; }
@@ -44,10 +44,8 @@ article.card .tags { margin-top: .8em; font-size: .6em; color: #888; text-align:
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 _LABELS = {
-    "fr": {"question": "Question", "answer": "Réponse", "version": "Version", "notes": "notes",
-           "cards": "cartes", "source": "Source", "licence": "Licence"},
-    "en": {"question": "Question", "answer": "Answer", "version": "Version", "notes": "notes",
-           "cards": "cards", "source": "Source", "licence": "Licence"},
+    "fr": {"question": "Question", "answer": "Réponse"},
+    "en": {"question": "Question", "answer": "Answer"},
 }
 
 
@@ -87,12 +85,6 @@ def export_html(deck: PreparedDeck) -> str:
     extra_css = deck_css(deck)
     if active_content(extra_css):
         extra_css = ""  # never let a deck's CSS call out from a handout
-    meta = [f"{labels['version']} {config.version}", f"{len(views)} {labels['notes']}",
-            f"{deck.card_count()} {labels['cards']}"]
-    if deck.seed is not None:
-        meta.append(f"{labels['source']} : {deck.seed.path.name}")
-    if config.licence:
-        meta.append(f"{labels['licence']} : {config.licence}")
     groups: dict[str, list[NoteView]] = {}
     for view in views:
         groups.setdefault(view.deck, []).append(view)
@@ -121,7 +113,7 @@ def export_html(deck: PreparedDeck) -> str:
 <body>
 <header class="deck">
 <h1>{escape(config.name)}</h1>
-<p class="meta">{escape(typography(" · ".join(meta), language))}</p>
+<p class="meta">{escape(deck_facts(deck))}</p>
 <div class="description">{description}</div>
 </header>
 {chr(10).join(sections)}

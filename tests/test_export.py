@@ -73,7 +73,8 @@ def test_markdown_study_sheet(project, write_deck):
     [result] = export(api.Project(project), format=ExportFormat.MD)
     sheet = result.path.read_text(encoding="utf-8")
     assert sheet.startswith("# Demo\n")
-    assert "Version 2.1.0 · 4 notes · 5 cartes" in sheet
+    assert ("Version 2.1.0 · 4 notes · 5 cartes · Source\u00a0: tesla-dojo-2025-08-15.fr.txt, "
+            "article du 15 août 2025" in sheet)
     assert "Licence\u00a0: CC BY-SA 4.0" in sheet and "Un paquet d’essai." in sheet
     assert ("- **Quel projet de supercalculateur Tesla a-t-il abandonné\u202f?**  \n  Dojo"
             in sheet)

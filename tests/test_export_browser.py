@@ -80,6 +80,8 @@ def test_every_card_is_visible_question_then_answer_then_source(browser, handout
         assert requests == [path.as_uri()]  # self-contained: nothing else is fetched
         assert page.locator("script").count() == 0
         assert page.title() == "Démo Dojo"
+        meta = page.locator("header .meta").inner_text()
+        assert "8 cartes" in meta and "article du 15 août 2025" in meta
         cards = page.locator("article.card")
         assert cards.count() == card_count == 8
         for i in range(card_count):
