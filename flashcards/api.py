@@ -31,6 +31,7 @@ from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
 from flashcards.pack import PackedNote, PackInput, pack_note, write_database
 from flashcards.project import Project, UsageError
+from flashcards.safety import check_markup, check_style
 from flashcards.validate import DeckSources, load_deck
 from flashcards.write import write_apkg, write_text_atomic
 
@@ -86,6 +87,8 @@ def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
     report = check(notes, seed)
     report.extend(lint(notes, language=sources.config.language, has_seed=seed is not None,
                        disabled=sources.config.lint_disable))
+    report.extend(check_markup(notes))
+    report.extend(check_style(deck_dir, STYLE_FILE))
     if not report.ok:
         raise SourceError(report.sorted())
     return PreparedDeck(sources, notes, seed, report)
@@ -157,7 +160,7 @@ def build_timestamp() -> int:
 
 def deck_css(deck: PreparedDeck) -> str:
     path = deck.sources.root / STYLE_FILE
-    return read_text(path) if path.is_file() else ""
+    return read_text(path) if path.exists() else ""
 
 
 def plan_deck(deck: PreparedDeck, now: int, *, new_notetype_version: bool = False

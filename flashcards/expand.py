@@ -12,8 +12,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2 import Template as JinjaTemplate
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from flashcards import french
@@ -36,10 +37,52 @@ def gap(value: Any, number: int = 1) -> str:
     return f"{{{{c{number}::{value}}}}}"
 
 
+MAX_OUTPUT = 20_000  # characters of one rendered field, as for a hand-written one
+# Filters that cannot make a text much longer than their input (no replace, center, format,
+# join…): a template's output stays proportional to the template and the fact.
+_SAFE_FILTERS = ("abs", "capitalize", "count", "d", "default", "e", "escape", "first", "int",
+                 "last", "length", "lower", "max", "min", "reverse", "round", "sort", "string",
+                 "striptags", "title", "trim", "truncate", "unique", "upper", "wordcount")
+_SAFE_METHODS = {"capitalize", "casefold", "count", "endswith", "find", "index", "isdigit",
+                 "lower", "lstrip", "rstrip", "startswith", "strip", "swapcase", "title",
+                 "upper"}
+# Statements that loop, define or assign could grow the output exponentially; a template
+# is a text with {{ expressions }} and {% if %} tests.
+_FORBIDDEN_NODES = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.Assign, nodes.AssignBlock,
+                    nodes.With, nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends,
+                    nodes.Block, nodes.FilterBlock)
+
+
+class _TemplateSandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's sandbox, narrowed: only the facts' values, a few filters and string methods,
+    and arithmetic that cannot build huge values."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        name = getattr(obj, "__name__", "")
+        if isinstance(getattr(obj, "__self__", None), str | list | tuple | dict) and \
+                name not in _SAFE_METHODS:
+            raise SecurityError(f"the method {name!r} is not allowed in templates; allowed: "
+                                f"{', '.join(sorted(_SAFE_METHODS))}")
+        return super().call(context, obj, *args, **kwargs)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
+                      for v in (left, right))
+        if not numbers or (operator == "**" and abs(right) > 64) or max(
+                abs(left), abs(right)) > 10**18:
+            raise SecurityError(f"the operator {operator!r} is limited to small numbers in "
+                                "templates")
+        return super().call_binop(context, operator, left, right)
+
+
 @cache
 def environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
-                                        keep_trailing_newline=False)
+    env = _TemplateSandbox(undefined=StrictUndefined, autoescape=False,
+                           keep_trailing_newline=False)
+    env.globals.clear()  # no range, lipsum, cycler…: templates see the facts only
+    env.filters = {name: env.filters[name] for name in _SAFE_FILTERS}
     env.filters.update(gap=gap, capfirst=french.capfirst, sentence=french.sentence,
                        que=lambda w: french.elide("que", w), de=french.de)
     return env
@@ -99,6 +142,11 @@ def expand(sources: DeckSources) -> list[NoteSpec]:
                 notes.append(render_fact(fact, template, origin))
             except TemplateError as exc:
                 report.add(_template_error(sources, exc, fact, i, template, template_origin))
+            except (ArithmeticError, ValueError, TypeError, LookupError, RecursionError,
+                    MemoryError) as exc:  # e.g. {{ 1 / 0 }}
+                report.add(_template_error(sources, TemplateError(f"{type(exc).__name__}: "
+                                                                  f"{exc}"),
+                                           fact, i, template, template_origin))
     if not report.ok:
         raise SourceError(report.sorted())
     return notes
@@ -131,14 +179,30 @@ def _fact_templates(sources: DeckSources, fact: Fact, index: int,
 @lru_cache(maxsize=1024)
 def compiled(text: str) -> JinjaTemplate:
     """A template's text compiled once, not once per fact."""
-    return environment().from_string(text)
+    env = environment()
+    tree = env.parse(text)
+    for node in tree.find_all(_FORBIDDEN_NODES):
+        statement = type(node).__name__.lower().replace("assign", "set")
+        raise SecurityError(f"{{% {statement} %}} is not allowed in templates (line "
+                            f"{node.lineno}): use {{{{ attribute }}}}, filters and {{% if %}}")
+    for node in tree.find_all(nodes.Filter):
+        if node.name not in env.filters:
+            raise SecurityError(f"unknown filter {node.name!r}; filters: "
+                                f"{', '.join(sorted(env.filters))}")
+    return env.from_string(tree)
 
 
 def render_fact(fact: Fact, template: Template, origin: tuple[Path, int]) -> NoteSpec:
     values = fact.model_dump()
 
     def render(text: str | None) -> str:
-        return compiled(text).render(values).strip() if text else ""
+        if not text:
+            return ""
+        output = compiled(text).render(values).strip()
+        if len(output) > MAX_OUTPUT:
+            raise SecurityError(f"the template writes {len(output):,} characters (the limit "
+                                f"is {MAX_OUTPUT:,})")
+        return output
 
     extra = "\n\n".join(part for part in (render(template.extra), fact.extra or "") if part)
     if template.type is CardType.CLOZE:

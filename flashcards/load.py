@@ -34,6 +34,14 @@ _PLAIN_TAGS = {
 _CONSTRUCTOR = yaml.SafeLoader("")
 _NO_ALIASES = yaml_rs.AliasLimits(max_alias_expansions_per_anchor=0, max_replay_stack_depth=0,
                                   max_total_replayed_events=0)
+_PLAIN_COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+# yaml-rs ignores tags (`!!python/object…` becomes plain data, `!!set` a Python set): a file
+# that may hold one goes through the positional parse, which refuses it with its position.
+_MAYBE_TAG = re.compile(r"(?:^|[ \t\[{,])!(?=[^ \t\n])", re.M)
+# Several documents: yaml-rs returns them as a list; one file holds one document.
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.M)
+# YAML forbids these (C0 and C1 controls but tab, newline, CR and NEL; DEL).
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 Path_ = tuple[str | int, ...]
 
@@ -120,6 +128,10 @@ def _scan_items(text: str, key: str, data: Any) -> list[int] | None:
     return lines if len(lines) == len(items) else None
 
 
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org") else tag
+
+
 def _mark(mark: yaml.Mark) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
@@ -141,6 +153,13 @@ def read_text(path: Path) -> str:
         raise SourceError([Diagnostic(path, f"cannot read the file: {exc.strerror or exc}",
                                       "check that it exists and that you may read it",
                                       code="unreadable")]) from None
+    utf16 = _utf16(raw)
+    if utf16:
+        raise SourceError([Diagnostic(
+            path, f"this file is {utf16}, not UTF-8",
+            f"convert it: `iconv -f {utf16.lower()} -t utf-8 {path.name} > {path.name}.new && "
+            f"mv {path.name}.new {path.name}`, or 'Save as… UTF-8' in your editor",
+            Position(1), code="encoding")])
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise SourceError([Diagnostic(path, "this is a binary file, not UTF-8 text",
@@ -153,13 +172,40 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        # Bytes 0x80-0x9f are controls in Latin-1 but letters and quotes in Windows-1252.
+        legacy = "windows-1252" if any(0x80 <= b <= 0x9f for b in raw) else "latin1"
         raise SourceError([Diagnostic(
-            path, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-            f"convert the file to UTF-8, e.g. `iconv -f latin1 -t utf-8 {path.name} > fixed.yaml`"
-            " or 'Save as… UTF-8' in your editor",
-            Position(line, column), code="encoding")]) from None
-    return text.replace("\r\n", "\n")
+            path, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}): the file seems to be in "
+            f"{'Windows-1252' if legacy == 'windows-1252' else 'Latin-1 (ISO-8859-1)'}",
+            f"convert the file to UTF-8, e.g. `iconv -f {legacy} -t utf-8 {path.name} > "
+            f"{path.name}.new && mv {path.name}.new {path.name}` or 'Save as… UTF-8' in your "
+            "editor", Position(line, column), code="encoding")]) from None
+    text = text.replace("\r\n", "\n")
+    control = _CONTROL_CHARS.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
+        raise SourceError([Diagnostic(
+            path, f"invalid character U+{ord(control.group()):04X} (a control character)",
+            "delete it (it often comes from a copy and paste out of a PDF or a word "
+            "processor); write `\\t` or `\\n` inside double quotes if you meant one",
+            Position(line, column), code="encoding")])
+    return text
+
+
+def _utf16(raw: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" when `raw` looks like it (a BOM, or ASCII with NUL bytes)."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = raw[:200]
+    if len(head) >= 8 and head.count(0) * 3 >= len(head) and (
+            head[1::2].count(0) * 4 >= len(head) * 3 // 2 or
+            head[0::2].count(0) * 4 >= len(head) * 3 // 2):
+        return "UTF-16"
+    return None
 
 
 def load_yaml(path: Path) -> Document:
@@ -168,22 +214,46 @@ def load_yaml(path: Path) -> Document:
     yaml-rs (Rust, YAML 1.2: `yes` and dates stay strings) parses; it refuses duplicate keys,
     tags and aliases. When it refuses a file, PyYAML's positional parse explains why."""
     text = read_text(path)
+    if "!" in text and _MAYBE_TAG.search(text):
+        return load_yaml_positional(path, text)
     try:
         data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_NO_ALIASES)
     except yaml_rs.YAMLDecodeError as exc:
         raise SourceError([_explain(path, text, str(exc))]) from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. a 5,000-digit number
+        raise SourceError([_explain(path, text, f"invalid value: {exc}")]) from None
+    if (isinstance(data, list) and _DOCUMENT_MARKER.search(text)) or _suspicious(data):
+        return load_yaml_positional(path, text)  # it explains with a position
     return Document(path, data, text)
 
 
-def load_yaml_positional(path: Path) -> Document:
+def _suspicious(data: Any, depth: int = 0) -> bool:
+    """Nested too deep, or holding a number too long to be turned into text."""
+    if depth > MAX_DEPTH:
+        return True
+    if isinstance(data, dict):
+        values: Any = data.values()
+    elif isinstance(data, list):
+        values = data
+    else:
+        return isinstance(data, int) and data.bit_length() > 14_000
+    return any(_suspicious(value, depth + 1) for value in values
+               if isinstance(value, dict | list | int))
+
+
+def load_yaml_positional(path: Path, text: str | None = None) -> Document:
     """The slow path: PyYAML's composer with our walker, positions recorded as it goes."""
-    text = read_text(path)
+    text = read_text(path) if text is None else text
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise SourceError([_syntax_error(path, exc, text)]) from None
     except yaml.YAMLError as exc:
         raise SourceError([Diagnostic(path, f"invalid YAML: {exc}", code="yaml")]) from None
+    except RecursionError:
+        raise SourceError([Diagnostic(path, f"nesting is deeper than {MAX_DEPTH} levels",
+                                      "flatten the structure: decks need only a few levels",
+                                      code="too-deep")]) from None
     doc = Document(path, None, text, {}, {})
     if node is None:
         return doc
@@ -199,7 +269,7 @@ _RS_POSITION = re.compile(r"line (\d+), column (\d+)")
 
 def _explain(path: Path, text: str, message: str) -> Diagnostic:
     try:
-        load_yaml_positional(path)
+        load_yaml_positional(path, text)
     except SourceError as exc:
         return exc.diagnostics[0]
     first = message.strip().splitlines()[0] if message.strip() else "invalid YAML"
@@ -224,7 +294,10 @@ def _syntax_error(path: Path, exc: yaml.MarkedYAMLError, text: str) -> Diagnosti
     if exc.context and exc.context_mark is not None:
         problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
     hint = "check the indentation and quoting near this line"
-    if "\t" in problem or (position and "\t" in text.split("\n")[position.line - 1]):
+    if exc.context == "expected a single document in the stream":
+        problem = "a second YAML document (`---`) in the file"
+        hint = "one file holds one document: remove the `---` line and what follows, or merge"
+    elif "\t" in problem or (position and "\t" in text.split("\n")[position.line - 1]):
         hint = "YAML does not allow tabs for indentation: indent with spaces"
     elif "mapping values are not allowed" in problem:
         hint = 'a value containing ": " must be quoted, e.g. question: "Quel est le but : …"'
@@ -258,6 +331,11 @@ class _Walker:
             return None
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
+        if node.tag not in _PLAIN_COLLECTION_TAGS:
+            self.fail(node, f"YAML tag {_short_tag(node.tag)!r} is not allowed",
+                      "remove the tag: only plain mappings, lists and strings are accepted",
+                      "tag")
+            return None
         self.seen.add(id(node))
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
@@ -268,12 +346,17 @@ class _Walker:
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag not in _PLAIN_TAGS:
-            self.fail(node, f"YAML tag {node.tag!r} is not allowed",
+            self.fail(node, f"YAML tag {_short_tag(node.tag)!r} is not allowed",
                       "remove the tag: only plain strings, numbers and lists are accepted", "tag")
             return None
         if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
             return node.value  # dates stay as written
-        return _CONSTRUCTOR.construct_object(node)
+        try:
+            return _CONSTRUCTOR.construct_object(node)
+        except (ValueError, OverflowError, KeyError, yaml.YAMLError):
+            self.fail(node, f"invalid value {node.value[:40]!r}",
+                      "quote it to make it text, e.g. \"0123…\"", "yaml")
+            return None
 
     def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}

@@ -18,6 +18,8 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"img": {"src", "alt"}, "span": {"class"}, "div": {"class"},
                       "td": {"colspan"}, "th": {"colspan"}}
 
+# Controls (U+001F separates Anki's fields: one in a text would shift every field after it).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SINGLE_PARAGRAPH = re.compile(r"^<p>((?:(?!<p>).)*)</p>\n?$", re.S)
 _CLOZE_OPEN = re.compile(r"\{\{(?!c\d+::)")
 
@@ -67,10 +69,22 @@ def typography(text: str, language: str) -> str:
     return french_typography(text) if language.startswith("fr") else text
 
 
+def local_url(url: str) -> bool:
+    """A file name in the deck, not an address: no scheme, no host (`//host/…` is one, and
+    browsers read backslashes as slashes)."""
+    url = "".join(url.split())
+    return not (url.startswith(("/", "\\")) or ":" in url.split("/")[0])
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    return value if attribute != "src" or local_url(value) else None
+
+
 def sanitize(fragment: str) -> str:
     """Keep only the allow-listed tags and attributes; drop scripts and remote URLs."""
     return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes=set(), link_rel=None, strip_comments=True)
+                     attribute_filter=_keep_attribute, url_schemes=set(), link_rel=None,
+                     strip_comments=True)
 
 
 def neutralise_anki_markup(fragment: str, *, keep_cloze: bool = False) -> str:
@@ -86,6 +100,8 @@ def markdown_field(text: str, language: str, *, cloze: bool = False) -> str:
     """A field written in Markdown (and allow-listed HTML) as safe HTML for Anki."""
     if not text:
         return ""
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
     text = typography(text, language)
     if not _MARKUP_CHARS.search(text):
         return neutralise_anki_markup(html.escape(text, quote=False), keep_cloze=cloze)
@@ -102,4 +118,6 @@ def plain_field(text: str, language: str) -> str:
     """A passage quoted from an article: plain text, escaped, never interpreted."""
     if not text:
         return ""
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
     return neutralise_anki_markup(html.escape(typography(text, language), quote=False))

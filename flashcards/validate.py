@@ -104,10 +104,18 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(path)
 
 
+def _short(value: Any, limit: int = 60) -> Any:
+    """A value quoted in a message: long ones cut (a message is one line)."""
+    text = str(value)
+    return value if len(text) <= limit else text[:limit] + "…"
+
+
 def _describe(error: dict[str, Any], known: set[str]) -> tuple[str, str]:
     kind = error["type"]
     loc = error["loc"]
-    name = str(loc[-1]) if loc else "value"
+    name = _short(loc[-1]) if loc else "value"
+    if isinstance(error.get("input"), str):
+        error = {**error, "input": _short(error["input"])}
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else "remove it, or check the spelling"

@@ -1,0 +1,119 @@
+"""Hostile content: say what the renderer strips from fields, and refuse a style sheet that
+could run a script or fetch from the network.
+
+Stripping itself happens in `render.sanitize`, for every field, whatever its origin (a card,
+a fact, a template's output); this module only tells the author, with the note's file:line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from html.parser import HTMLParser
+from pathlib import Path
+
+from flashcards.diagnostics import Diagnostic, Position, Severity
+from flashcards.models import NoteSpec
+from flashcards.render import (
+    _MARKDOWN_OPTIONS,
+    _NEEDS_SANITIZING,
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    local_url,
+)
+
+
+class _Removed(HTMLParser):
+    """Collects, in order and once each, the tags and attributes `sanitize` drops."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def _add(self, what: str) -> None:
+        if what not in self.found:
+            self.found.append(what)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self._add(f"<{tag}>")
+            return
+        allowed = ALLOWED_ATTRIBUTES.get(tag, set())
+        for name, value in attrs:
+            if name not in allowed:
+                self._add(f"the {name}= attribute of <{tag}>")
+            elif name == "src" and not local_url(value or ""):
+                self._add(f"the address {(value or '')[:60]!r} (only files of the deck)")
+
+    handle_startendtag = handle_starttag
+
+    def handle_comment(self, data: str) -> None:
+        self._add("an HTML comment")
+
+
+def removed_markup(text: str) -> list[str]:
+    """What rendering `text` (Markdown and HTML) drops as unsafe or unsupported."""
+    if not _NEEDS_SANITIZING.search(text):
+        return []
+    import pyromark
+
+    parser = _Removed()
+    parser.feed(pyromark.html(text, options=_MARKDOWN_OPTIONS))
+    parser.close()
+    return parser.found
+
+
+def check_markup(notes: Iterable[NoteSpec]) -> list[Diagnostic]:
+    """A warning for every note whose fields lose markup when rendered."""
+    warnings = []
+    for note in notes:
+        removed: list[str] = []
+        for name, value in note.fields.items():
+            if "<" in value or "](" in value:
+                removed += [f"{what} in {name}" for what in removed_markup(value)]
+        if removed:
+            label = (f"fact {note.fact_id!r} (template {note.template_id!r})"
+                     if note.template_id else f"card {note.id!r}")
+            shown = "; ".join(removed[:4]) + ("; …" if len(removed) > 4 else "")
+            warnings.append(Diagnostic(
+                Path(note.file), f"{label}: removed {shown}",
+                "scripts, event handlers, links and remote addresses never reach a package; "
+                f"allowed tags: {', '.join(sorted(ALLOWED_TAGS))}",
+                Position(note.line) if note.line else None, code="unsafe-html",
+                severity=Severity.WARNING))
+    return warnings
+
+
+# In a style sheet: leaving the <style> element, old IE script hooks, and anything that
+# fetches (url(), @import) from an address with a scheme or a host.
+_CSS_DANGER = re.compile(
+    r"</?\s*(?:style|script)|<!--|javascript:|expression\s*\(|behavior\s*:|-moz-binding"
+    r"|@import|url\(\s*['\"]?\s*(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.I)
+
+
+def check_css(path: Path, css: str) -> list[Diagnostic]:
+    """Errors for what in the deck's style sheet could run code or reach the network."""
+    problems = []
+    for match in _CSS_DANGER.finditer(css):
+        line = css.count("\n", 0, match.start()) + 1
+        column = match.start() - (css.rfind("\n", 0, match.start()) + 1) + 1
+        problems.append(Diagnostic(
+            path, f"not allowed in a deck's style sheet: {match.group().strip()!r}",
+            "style sheets may not load anything from the network (url(https:…), @import) nor "
+            "run code; put fonts and images in the deck's folder and refer to them by name",
+            Position(line, column), code="unsafe-css"))
+    return problems
+
+
+def check_style(deck_dir: Path, name: str = "style.css") -> list[Diagnostic]:
+    """The deck's style sheet, if it has one: readable UTF-8 text with nothing dangerous."""
+    from flashcards.diagnostics import SourceError
+    from flashcards.load import read_text
+
+    path = deck_dir / name
+    if not path.exists() and not path.is_symlink():
+        return []
+    try:
+        return check_css(path, read_text(path))
+    except SourceError as exc:
+        return exc.diagnostics
