@@ -4,7 +4,12 @@ Content-Security-Policy forbids loading anything), and a print stylesheet for ha
 
 from __future__ import annotations
 
+import base64
+import html
+import mimetypes
+import re
 from html import escape
+from pathlib import Path
 
 from flashcards.api import PreparedDeck, deck_css
 from flashcards.export import CardView, NoteView, deck_facts, note_views, subdeck_label
@@ -41,7 +46,38 @@ article.card .tags { margin-top: .8em; font-size: .6em; color: #888; text-align:
 }
 """
 
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; media-src data:"
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
+_SOUND = re.compile(r"(?:&#91;|\[)sound:([^\]<>\n]+)\]")
+
+
+def _data_uri(deck_dir: Path, reference: str) -> str | None:
+    """A file of the deck's media/ folder as a data: URI (the page stays one file); None for
+    anything else, which the page's Content-Security-Policy then refuses to load."""
+    media = (deck_dir / "media").resolve()
+    path = (deck_dir / html.unescape(reference)).resolve()
+    if not path.is_relative_to(media) or not path.is_file():
+        path = (media / html.unescape(reference)).resolve()  # a name already packed
+        if not path.is_relative_to(media) or not path.is_file():
+            return None
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def inline_media(fragment: str, deck_dir: Path) -> str:
+    """Images and sounds of a field, embedded: `<img src="data:…">`, `<audio controls>`."""
+    if "<img" not in fragment and "sound:" not in fragment:
+        return fragment
+
+    def image(match: re.Match[str]) -> str:
+        uri = _data_uri(deck_dir, match.group(2))
+        return match.group(1) + uri + match.group(3) if uri else match.group(0)
+
+    def sound(match: re.Match[str]) -> str:
+        uri = _data_uri(deck_dir, match.group(1))
+        return f'<audio controls src="{uri}"></audio>' if uri else match.group(0)
+
+    return _SOUND.sub(sound, _IMG_SRC.sub(image, fragment))
 
 _LABELS = {
     "fr": {"question": "Question", "answer": "Réponse"},
@@ -49,17 +85,18 @@ _LABELS = {
 }
 
 
-def _back_matter(view: NoteView) -> str:
+def _back_matter(view: NoteView, deck_dir: Path) -> str:
     parts = []
     if view.extra:
-        parts.append(f'<div class="extra">{view.extra}</div>')
+        parts.append(f'<div class="extra">{inline_media(view.extra, deck_dir)}</div>')
     if view.source:
         parts.append(f'<div class="source"><span class="source-label">Source</span>'
                      f"{view.source}</div>")
     return "".join(parts)
 
 
-def _card(view: NoteView, card: CardView, ordinal: int, labels: dict[str, str]) -> str:
+def _card(view: NoteView, card: CardView, ordinal: int, labels: dict[str, str],
+          deck_dir: Path) -> str:
     face = "question" if view.type.value == "cloze" or ordinal == 0 else "answer"
     other = "answer" if face == "question" else "question"
     tags = " ".join(escape(t) for t in view.tags)
@@ -67,10 +104,11 @@ def _card(view: NoteView, card: CardView, ordinal: int, labels: dict[str, str]) 
         f'<article class="card" id="{escape(view.id)}-{ordinal + 1}" '
         f'data-note="{escape(view.id)}" data-type="{view.type.value}">'
         f'<div class="front"><span class="side-label">{labels["question"]}</span>'
-        f'<div class="{face}">{card.front}</div></div>'
+        f'<div class="{face}">{inline_media(card.front, deck_dir)}</div></div>'
         f'<hr class="answer-rule">'
         f'<div class="back"><span class="side-label">{labels["answer"]}</span>'
-        f'<div class="{other}">{card.back}</div>{_back_matter(view)}</div>'
+        f'<div class="{other}">{inline_media(card.back, deck_dir)}</div>'
+        f"{_back_matter(view, deck_dir)}</div>"
         f'<div class="tags">{tags}</div></article>'
     )
 
@@ -92,7 +130,7 @@ def export_html(deck: PreparedDeck) -> str:
     for name, members in groups.items():
         heading = (f"<h2>{escape(subdeck_label(config.name, name))}</h2>"
                    if len(groups) > 1 or name != config.name else "")
-        cards = "\n".join(_card(view, card, i, labels)
+        cards = "\n".join(_card(view, card, i, labels, deck.sources.root)
                           for view in members for i, card in enumerate(view.cards))
         sections.append(f'<section class="subdeck" data-deck="{escape(name)}">{heading}\n'
                         f"{cards}\n</section>")

@@ -151,3 +151,43 @@ def test_the_shipped_deck_exports_a_readable_page(browser, tmp_path):
         assert {"Personnes", "Dates", "Chiffres"} <= set(headings)  # grouped by subdeck
     finally:
         page.close()
+
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A plain-colour PNG, made with the standard library."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+def test_images_and_sounds_are_embedded(browser, project, write_deck):
+    folder = write_deck("demo", cards="""
+        cards:
+          - id: map
+            question: "Où se trouve le centre de données ?\\n\\n![plan](media/plan.png)"
+            answer: "À Palo Alto [sound:media/lecture.wav]"
+        """)
+    (folder / "media").mkdir()
+    (folder / "media" / "plan.png").write_bytes(_png(40, 30, (200, 30, 30)))
+    (folder / "media" / "lecture.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt ")
+    [result] = export(api.Project(project), format=ExportFormat.HTML)
+    page, requests = _open(browser, result.path)
+    try:
+        assert requests == [result.path.as_uri()]
+        image = page.locator("article.card img")
+        assert image.get_attribute("src").startswith("data:image/png;base64,")
+        assert image.evaluate("e => [e.naturalWidth, e.naturalHeight]") == [40, 30]
+        assert image.is_visible()
+        audio = page.locator("article.card audio")
+        assert audio.get_attribute("src").startswith("data:audio/")
+        assert "sound:" not in page.locator("article.card").inner_text()
+    finally:
+        page.close()
