@@ -87,11 +87,20 @@ def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
     report = check(notes, seed)
     report.extend(lint(notes, language=sources.config.language, has_seed=seed is not None,
                        disabled=sources.config.lint_disable))
+    report.extend(_media_problems(sources, notes))
     report.extend(check_markup(notes))
     report.extend(check_style(deck_dir, STYLE_FILE))
     if not report.ok:
         raise SourceError(report.sorted())
     return PreparedDeck(sources, notes, seed, report)
+
+
+def _media_problems(sources: DeckSources, notes: list[NoteSpec]) -> list[Diagnostic]:
+    from flashcards.media import check_media
+
+    css_file = sources.root / STYLE_FILE
+    css = read_text(css_file) if css_file.is_file() else ""
+    return check_media(sources.root, notes, sources.config.language, css, css_file)
 
 
 def validate(project: Project, decks: Sequence[str] = ()) -> dict[str, PreparedDeck | SourceError]:
@@ -166,12 +175,24 @@ def deck_css(deck: PreparedDeck) -> str:
 def plan_deck(deck: PreparedDeck, now: int, *, new_notetype_version: bool = False
               ) -> tuple[list[PackedNote], Plan]:
     """Pack every note and compare with the deck's lock: what would a build ship?"""
+    from flashcards.media import pack_media
+
     config = deck.sources.config
     packed = [pack_note(note, deck.slug, config) for note in deck.notes]
-    plan = plan_build(deck.slug, deck.sources.root, config, deck.notes, packed,
-                      read_lock(deck.sources.root), now, css=deck_css(deck),
-                      new_notetype_version=new_notetype_version)
-    return packed, plan
+    media = pack_media(deck.sources.root, packed, deck_css(deck))
+    plan = plan_build(deck.slug, deck.sources.root, config, deck.notes, media.notes,
+                      read_lock(deck.sources.root), now, css=media.css,
+                      new_notetype_version=new_notetype_version,
+                      tts=config.language if config.tts else "")
+    return media.notes, plan
+
+
+def deck_media_files(deck: PreparedDeck) -> list[tuple[str, Path]]:
+    """The media files a deck's package carries, under their names in the package."""
+    from flashcards.media import pack_media
+
+    packed = [pack_note(note, deck.slug, deck.sources.config) for note in deck.notes]
+    return pack_media(deck.sources.root, packed, deck_css(deck)).files
 
 
 def description_html(deck: PreparedDeck, plan: Plan) -> str:
@@ -211,7 +232,7 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     database = staging / f"{deck.slug}.anki2"
     try:
         write_database(data, database)
-        write_apkg(staged, database, [])
+        write_apkg(staged, database, deck_media_files(deck))
     finally:
         database.unlink(missing_ok=True)
     plan.lock.build = {"inputs": inputs_digest(deck.sources.root, seeds_dir),

@@ -113,10 +113,11 @@ def plan_build(
     *,
     css: str = "",
     new_notetype_version: bool = False,
+    tts: str = "",
 ) -> Plan:
     version = UNRELEASED if old.released == config.version else config.version
     notetypes, notetype_locks, notetype_mods = _plan_notetypes(
-        slug, deck_dir, {n.type for n in notes}, old, now, css, new_notetype_version)
+        slug, deck_dir, {n.type for n in notes}, old, now, css, new_notetype_version, tts)
 
     lock = Lock(deck_name=config.name, version=config.version, released=old.released,
                 notetypes=notetype_locks)
@@ -168,7 +169,7 @@ def _carry(before: NoteLock, spec: NoteSpec) -> NoteLock:
 
 
 def _plan_notetypes(slug: str, deck_dir: Path, types: set[CardType], old: Lock, now: int,
-                    css: str, new_version: bool
+                    css: str, new_version: bool, tts: str = ""
                     ) -> tuple[dict[CardType, Notetype], dict[str, NotetypeLock],
                                dict[CardType, int]]:
     notetypes: dict[CardType, Notetype] = {}
@@ -178,13 +179,13 @@ def _plan_notetypes(slug: str, deck_dir: Path, types: set[CardType], old: Lock, 
     for card_type in sorted(types):
         before = old.notetypes.get(card_type.value)
         generation = before.generation if before else 0
-        notetype = deck_notetype(card_type, slug, generation, css)
+        notetype = deck_notetype(card_type, slug, generation, css, tts)
         if before and before.schema != notetype.schema_hash():
             if not new_version:
                 refused.append(_schema_refusal(deck_dir, card_type, before, notetype))
                 continue
             generation += 1
-            notetype = deck_notetype(card_type, slug, generation, css)
+            notetype = deck_notetype(card_type, slug, generation, css, tts)
         content = notetype.content_hash()
         unchanged = before and before.content == content and before.id == notetype.id
         mod = before.mod if unchanged and before else max(now, (before.mod + 1) if before else 0)

@@ -40,14 +40,20 @@ def deck_id(name: str) -> int:
     return stable_int("deck", name)
 
 
-def deck_notetype(card_type: CardType, slug: str, generation: int = 0, css: str = ""
-                  ) -> Notetype:
+def deck_notetype(card_type: CardType, slug: str, generation: int = 0, css: str = "",
+                  tts: str = "") -> Notetype:
     """The notetype of one deck: its own id (so decks never overwrite each other's style),
-    the shared fixed field and template ids, the deck's extra CSS."""
+    the shared fixed field and template ids, the deck's extra CSS; with `tts` (a language),
+    the question side read aloud."""
     base = NOTETYPES[card_type]
     suffix = f" v{generation + 1}" if generation else ""
-    return replace(base, id=stable_int("notetype", slug, card_type.value, str(generation)),
-                   name=f"{base.name} ({slug}){suffix}", css=base.css + css)
+    notetype = replace(base, id=stable_int("notetype", slug, card_type.value, str(generation)),
+                       name=f"{base.name} ({slug}){suffix}", css=base.css + css)
+    if tts:
+        from flashcards.tts import with_tts
+
+        notetype = with_tts(notetype, tts)
+    return notetype
 
 
 @dataclass(frozen=True)

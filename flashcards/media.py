@@ -1,0 +1,194 @@
+"""Media: images and sounds referenced from cards, fonts and images from the deck's CSS.
+
+A card refers to a file of the deck's `media/` folder by its path (`![](media/carte.png)`,
+`[sound:media/lecture.mp3]`, `url(media/police.woff2)` in `style.css`). The package carries
+it under a content-hashed name, and the reference is rewritten to that name: two decks (or two
+versions of one file) never overwrite each other in a student's collection. Files used only by
+the CSS get a `_` prefix, or Anki drops them; Anki never replaces an existing `_` file, so the
+hash in the name is what delivers a new version (see ANKI-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+from flashcards.diagnostics import Diagnostic, Position, Severity, SourceError
+from flashcards.models import CardType, NoteSpec
+from flashcards.notetypes import NOTETYPES
+from flashcards.pack import PackedNote, note_fields
+
+MEDIA_DIR = "media"
+QUOTED_FIELD = "Source"
+# References as they appear in rendered fields: Markdown images become <img src="…">, and
+# render.neutralise_anki_markup turns the author's `[sound:` into `&#91;sound:`. Only a sound
+# naming a path (`[sound:media/x.mp3]`) is one: a bare `[sound:x]` stays text, as it may come
+# from an article.
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
+_SOUND = re.compile(r"&#91;sound:([^\]<>\n]*[/\\][^\]<>\n]*)\]")
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+?)\1\s*\)""")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+class MediaProblem(Exception):
+    def __init__(self, message: str, hint: str, *, severity: Severity = Severity.ERROR
+                 ) -> None:
+        super().__init__(message)
+        self.hint = hint
+        self.severity = severity
+
+
+@dataclass(frozen=True)
+class DeckMedia:
+    """What a deck's package carries: notes and CSS with rewritten references, the files."""
+
+    notes: list[PackedNote]
+    css: str
+    files: list[tuple[str, Path]]  # (name in the package, file), sorted by name
+
+
+def resolve(deck_dir: Path, reference: str) -> Path:
+    """The file of `deck_dir/media/` that `reference` names; MediaProblem when it is missing
+    or not inside the deck's media folder (`..`, an absolute path, a symlink out)."""
+    ref = html.unescape(reference).strip()
+    where = f"put the file in {deck_dir / MEDIA_DIR} and refer to it as media/<name>"
+    if not ref:
+        raise MediaProblem("an empty media reference", where)
+    if ref.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", ref):
+        raise MediaProblem(f"media {ref!r} is an absolute path", where)
+    if _SCHEME.match(ref) or ref.startswith("//"):
+        raise MediaProblem(f"media {ref!r} is an address, not a file of the deck", where)
+    parts = PurePosixPath(ref.replace("\\", "/")).parts
+    if len(parts) == 1 and ref not in ("..", "."):
+        # A bare name: a file of media/ by that name, else text Anki will not find (a
+        # warning: article text may hold such names).
+        if not (deck_dir / MEDIA_DIR / ref).exists():
+            raise MediaProblem(f"media {ref!r} is not a file of the deck's {MEDIA_DIR}/ "
+                               "folder: students would see nothing", where,
+                               severity=Severity.WARNING)
+        parts = (MEDIA_DIR, ref)
+    if ".." in parts:
+        raise MediaProblem(f"media {ref!r} points outside the deck folder", where)
+    if not parts or parts[0] != MEDIA_DIR or len(parts) < 2:
+        raise MediaProblem(f"media {ref!r} is not in the deck's {MEDIA_DIR}/ folder", where)
+    path = deck_dir.joinpath(*parts)
+    if not path.exists():
+        known = sorted(p.relative_to(deck_dir).as_posix()
+                       for p in (deck_dir / MEDIA_DIR).rglob("*") if p.is_file()) \
+            if (deck_dir / MEDIA_DIR).is_dir() else []
+        raise MediaProblem(f"media file {ref!r} not found",
+                           f"{where}; files there: {', '.join(known[:8]) or 'none'}")
+    real = path.resolve()
+    if not real.is_relative_to((deck_dir / MEDIA_DIR).resolve()):
+        raise MediaProblem(f"media {ref!r} is a link to a file outside the deck's "
+                           f"{MEDIA_DIR}/ folder ({real})",
+                           f"copy the file into {deck_dir / MEDIA_DIR}")
+    if not real.is_file():
+        raise MediaProblem(f"media {ref!r} is not a file", where)
+    return real
+
+
+@lru_cache(maxsize=4096)
+def _digest(path: Path, size: int, mtime: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def packed_name(path: Path, *, template_only: bool = False) -> str:
+    """`carte.png` → `carte-<hash>.png`; `_police-<hash>.woff2` for a template-only file. The
+    name keeps to characters Anki never rewrites."""
+    stat = path.stat()
+    digest = _digest(path, stat.st_size, stat.st_mtime_ns)
+    stem = _UNSAFE_NAME.sub("-", path.stem).strip("-_")[:60] or "media"
+    suffix = re.sub(r"[^A-Za-z0-9.]", "", path.suffix)[:12].lower()
+    return f"{'_' if template_only else ''}{stem}-{digest}{suffix}"
+
+
+def _author_fields(card_type: CardType, values: Sequence[str]) -> list[str]:
+    """The fields an author wrote: not the passage quoted from the article, whose text is
+    never read as markup."""
+    names = NOTETYPES[card_type].field_names
+    return [v for n, v in zip(names, values, strict=True) if n != QUOTED_FIELD]
+
+
+def field_references(value: str) -> list[str]:
+    """The media a rendered field refers to, in order."""
+    return [m.group(2) for m in _IMG_SRC.finditer(value)] + _SOUND.findall(value)
+
+
+def css_references(css: str) -> Iterable[tuple[str, int]]:
+    """`url(…)` references of a style sheet to local files, with their offsets."""
+    for match in _CSS_URL.finditer(css):
+        ref = match.group(2).strip()
+        if not ref.startswith(("data:", "#")):
+            yield ref, match.start(2)
+
+
+def check_media(deck_dir: Path, notes: Sequence[NoteSpec], language: str, css: str = "",
+                css_file: Path | None = None) -> list[Diagnostic]:
+    """An error, at the note's file:line, for every media reference that does not resolve."""
+    problems = []
+    for note in notes:
+        for value in _author_fields(note.type, note_fields(note, language)):
+            for ref in field_references(value):
+                try:
+                    resolve(deck_dir, ref)
+                except MediaProblem as exc:
+                    problems.append(Diagnostic(
+                        Path(note.file), f"card {note.id!r}: {exc}", exc.hint,
+                        Position(note.line) if note.line else None, code="media",
+                        severity=exc.severity))
+    for ref, offset in css_references(css):
+        try:
+            resolve(deck_dir, ref)
+        except MediaProblem as exc:
+            line = css.count("\n", 0, offset) + 1
+            column = offset - (css.rfind("\n", 0, offset) + 1) + 1
+            problems.append(Diagnostic(css_file or deck_dir / "style.css", str(exc), exc.hint,
+                                       Position(line, column), code="media",
+                                       severity=exc.severity))
+    return problems
+
+
+def pack_media(deck_dir: Path, notes: Sequence[PackedNote], css: str = "") -> DeckMedia:
+    """Rewrite every reference to its content-hashed name and list the files to carry."""
+    files: dict[str, Path] = {}
+    problems: list[str] = []
+
+    def rename(ref: str, *, template_only: bool = False) -> str:
+        try:
+            path = resolve(deck_dir, ref)
+        except MediaProblem as exc:  # check_media reports these with file:line first
+            if exc.severity is Severity.ERROR:
+                problems.append(str(exc))
+            return ref
+        name = packed_name(path, template_only=template_only)
+        files[name] = path
+        return name
+
+    def rewrite(value: str) -> str:
+        value = _IMG_SRC.sub(lambda m: m.group(1) + html.escape(rename(m.group(2)))
+                             + m.group(3), value)
+        return _SOUND.sub(lambda m: f"[sound:{rename(m.group(1))}]", value)
+
+    rewritten = []
+    for note in notes:
+        text = "".join(note.fields)
+        if "<img" not in text and "&#91;sound:" not in text:
+            rewritten.append(note)
+            continue
+        names = NOTETYPES[note.type].field_names
+        fields = tuple(value if name == QUOTED_FIELD else rewrite(value)
+                       for name, value in zip(names, note.fields, strict=True))
+        rewritten.append(replace(note, fields=fields))
+    new_css = _CSS_URL.sub(
+        lambda m: m.group(0) if m.group(2).strip().startswith(("data:", "#")) else
+        f'url("{rename(m.group(2).strip(), template_only=True)}")', css)
+    if problems:
+        raise SourceError([Diagnostic(deck_dir, p, code="media") for p in problems])
+    return DeckMedia(rewritten, new_css, sorted(files.items()))
