@@ -195,4 +195,28 @@ def _inspect(col, path: Path) -> VerifyReport:
     for name in check.missing:
         report.findings.append(Finding("missing-media", f"a field references {name!r}, which "
                                        "the package does not carry"))
+    present = set(report.media)
+    for notetype in notetypes.values():
+        texts = [notetype["css"]] + [t[k] for t in notetype["tmpls"] for k in ("qfmt", "afmt")]
+        for name in sorted({ref for text in texts for ref in template_references(text)}):
+            if name not in present:
+                hint = ("Anki keeps a file used only by templates when its name starts with _"
+                        if not name.startswith("_") else "the package does not carry it")
+                report.findings.append(Finding(
+                    "missing-media", f"notetype {notetype['name']!r} refers to {name!r}, which "
+                    f"did not reach the collection ({hint})"))
     return report
+
+
+_TEMPLATE_REF = re.compile(r"""url\(\s*(['"]?)([^'")]+?)\1\s*\)|\ssrc\s*=\s*(['"])([^'"{}]+)\3""",
+                           re.I)
+
+
+def template_references(text: str) -> set[str]:
+    """Local files a template or its CSS loads (not remote, not data:, not field content)."""
+    names = set()
+    for match in _TEMPLATE_REF.finditer(text):
+        ref = (match.group(2) or match.group(4) or "").strip()
+        if ref and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//|^#", ref):
+            names.add(html.unescape(ref))
+    return names

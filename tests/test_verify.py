@@ -161,3 +161,27 @@ def test_without_the_anki_engine_exit_2_with_the_install_command(project, write_
     assert run.returncode == 2
     assert "pip install 'flashcards[verify]'" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_template_file_without_underscore_is_dropped_by_anki(tmp_path):
+    """ANKI-NOTES: a file referenced only by templates reaches the collection only when its
+    name starts with `_`. verify finds the one Anki dropped."""
+    css = ("@font-face { font-family: A; src: url('police.woff2'); }\n"
+           "@font-face { font-family: B; src: url(\"_police-3f2a.woff2\"); }\n")
+    styled = genanki.Model(1_607_392_322, "Styled", fields=[{"name": "Front"}, {"name": "Back"}],
+                           templates=[{"name": "Card 1", "qfmt": "{{Front}}",
+                                       "afmt": "{{Front}}<hr id=answer>{{Back}}"}], css=css)
+    deck = genanki.Deck(2_059_400_111, "Styled deck")
+    deck.add_note(genanki.Note(model=styled, fields=["Une question ?", "Une réponse"],
+                               guid="styled"))
+    files = []
+    for name in ("police.woff2", "_police-3f2a.woff2"):
+        (tmp_path / name).write_bytes(b"wOF2 font bytes " + name.encode())
+        files.append(str(tmp_path / name))
+    package = tmp_path / "styled.apkg"
+    genanki.Package(deck, media_files=files).write_to_file(str(package))
+    report = verify_package(package)
+    assert report.media == ["_police-3f2a.woff2"]  # Anki kept only the _ file
+    [finding] = report.findings
+    assert finding.code == "missing-media" and "'police.woff2'" in finding.message
+    assert "starts with _" in finding.message
