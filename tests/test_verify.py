@@ -185,3 +185,28 @@ def test_a_template_file_without_underscore_is_dropped_by_anki(tmp_path):
     [finding] = report.findings
     assert finding.code == "missing-media" and "'police.woff2'" in finding.message
     assert "starts with _" in finding.message
+
+
+def test_a_deck_with_media_and_tts_verifies_clean(project, write_deck):
+    folder = write_deck("demo", deck="""
+        name: Démo média
+        seed: tesla-dojo-2025-08-15.fr
+        tts: true
+        """, cards="""
+        cards:
+          - id: carte
+            question: "Où se trouve Dojo ? ![la carte](media/carte.png)"
+            answer: "En Californie [sound:media/lecture.mp3]"
+        """)
+    (folder / "media").mkdir()
+    (folder / "media" / "carte.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    (folder / "media" / "lecture.mp3").write_bytes(b"ID3\x03\x00 fake frames")
+    (folder / "media" / "police.woff2").write_bytes(b"wOF2 font")
+    (folder / "style.css").write_text(
+        "@font-face { font-family: Dojo; src: url(media/police.woff2); }\n", encoding="utf-8")
+    [result] = api.build(api.Project(project))
+    report = verify_package(result.package)
+    assert report.findings == []
+    assert len(report.media) == 3
+    [font] = [n for n in report.media if n.startswith("_")]  # CSS-only: kept thanks to the _
+    assert font.startswith("_police-") and font.endswith(".woff2")
