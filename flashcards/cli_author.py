@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from flashcards.cli import (
+    DecksArg,
     JsonOpt,
     RootOpt,
     _fail_sources,
@@ -235,3 +236,71 @@ def import_command(
         err.print(f"note: {note}", markup=False)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def watch(
+    decks: DecksArg = None,
+    root: RootOpt = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: dist/).", file_okay=False)] = None,
+    max_builds: Annotated[int | None, typer.Option(
+        "--max-builds", min=1, help="Stop after this many builds (for scripts and tests).")
+    ] = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Build, then rebuild on every save; errors are printed as file:line:column lines.
+
+    Stop with Ctrl-C. With --json, one JSON document per build, one per line.
+
+    Example: flashcards watch dojo
+    """
+    import json
+    import sys
+    import time
+
+    from flashcards.cli import diagnostics_json, print_diagnostics
+    from flashcards.watch import watch as watch_loop
+
+    project = _project(root)
+    try:
+        builds = watch_loop(project, decks or [], out_dir, max_builds=max_builds)
+        if not json_output:
+            err.print(f"watching {', '.join(decks or ['every deck'])} (Ctrl-C to stop)",
+                      markup=False)
+        for rebuild in builds:
+            changed = [_shown(p) for p in rebuild.changed]
+            if json_output:
+                error = rebuild.error
+                document = {
+                    "build": rebuild.number, "changed": changed, "ok": error is None,
+                    "decks": [{"slug": r.slug, "package": str(r.package), "notes": r.note_count,
+                               "cards": r.card_count, "summary": r.summary}
+                              for r in rebuild.results],
+                    "diagnostics": diagnostics_json(
+                        error.diagnostics if isinstance(error, SourceError) else
+                        [d for r in rebuild.results for d in r.warnings]),
+                    "error": str(error) if error and not isinstance(error, SourceError)
+                    else None,
+                }
+                sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+                continue
+            stamp = time.strftime("%H:%M:%S")
+            what = f"{', '.join(changed)} changed" if changed else "first build"
+            out.print(f"[{stamp}] build {rebuild.number}: {what}", markup=False)
+            if isinstance(rebuild.error, SourceError):
+                print_diagnostics(rebuild.error.diagnostics)
+                count = len(rebuild.error.diagnostics)
+                err.print(f"[{stamp}] build {rebuild.number} failed: {count} problem"
+                          f"{'s' * (count != 1)}; the previous packages are unchanged",
+                          markup=False)
+            elif rebuild.error is not None:
+                err.print(f"error: {rebuild.error}", markup=False)
+            for result in rebuild.results:
+                print_diagnostics(list(result.warnings))
+                out.print(f"[{stamp}] {result.slug}: {result.note_count} notes, "
+                          f"{result.card_count} cards → {_shown(result.package)} "
+                          f"({result.summary})", markup=False)
+    except UsageError as exc:
+        raise _usage(exc, json_output) from None

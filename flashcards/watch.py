@@ -1,0 +1,82 @@
+"""`flashcards watch`: rebuild on every save.
+
+watchfiles (Rust `notify`: inotify on Linux, FSEvents on macOS, polling elsewhere) reports
+changes in the decks' folders and in `seeds/`; a burst of writes (an editor's save, a
+`git checkout`) is one rebuild. The build's own writes (the lock, temporary files) are not
+changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flashcards.diagnostics import SourceError
+from flashcards.project import Project, UsageError
+
+IGNORED_NAMES = {"flashcards.lock", "CHANGELOG.md"}
+DEBOUNCE_MS = 300
+
+
+@dataclass
+class Rebuild:
+    """One build of the watch loop: what changed, and what the build gave."""
+
+    number: int
+    changed: list[Path] = field(default_factory=list)
+    results: list = field(default_factory=list)  # api.BuildResult
+    error: SourceError | UsageError | OSError | None = None
+
+
+def watched_paths(project: Project, decks: Sequence[str]) -> list[Path]:
+    paths = [project.decks_dir / d for d in decks] if decks else [project.decks_dir]
+    if project.seeds_dir.is_dir():
+        paths.append(project.seeds_dir)
+    return paths
+
+
+def relevant(path: Path) -> bool:
+    """A change worth a rebuild: not the build's own outputs, not editors' temporary files."""
+    name = path.name
+    return not (name in IGNORED_NAMES or name.startswith((".", "#")) or name.endswith(
+        ("~", ".swp", ".swx", ".tmp")))
+
+
+def build_once(project: Project, decks: Sequence[str], out_dir: Path | None,
+               number: int, changed: list[Path]) -> Rebuild:
+    from flashcards import api
+
+    rebuild = Rebuild(number, changed)
+    try:
+        project.deck_dirs(decks)  # unknown decks: a UsageError before any work
+        rebuild.results = api.build(project, decks, out_dir)
+    except (SourceError, UsageError, OSError) as exc:
+        rebuild.error = exc
+    return rebuild
+
+
+def watch(project: Project, decks: Sequence[str] = (), out_dir: Path | None = None, *,
+          max_builds: int | None = None, stop: threading.Event | None = None,
+          debounce_ms: int = DEBOUNCE_MS) -> Iterator[Rebuild]:
+    """Build now, then again after every change, yielding each build; ends after
+    `max_builds` builds, when `stop` is set, or on Ctrl-C."""
+    import watchfiles
+
+    project.deck_dirs(decks)  # a UsageError for an unknown deck, before watching
+    number = 1
+    yield build_once(project, decks, out_dir, number, [])
+    if max_builds is not None and number >= max_builds:
+        return
+    out = (out_dir or project.root / "dist").resolve()
+    for changes in watchfiles.watch(
+            *watched_paths(project, decks), debounce=debounce_ms, stop_event=stop,
+            raise_interrupt=False,
+            watch_filter=lambda _change, path: relevant(Path(path))
+            and out not in Path(path).resolve().parents):
+        changed = sorted({Path(path) for _, path in changes})
+        number += 1
+        yield build_once(project, decks, out_dir, number, changed)
+        if max_builds is not None and number >= max_builds:
+            return
