@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -168,9 +169,31 @@ def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
 
 
-def export_markdown(deck: PreparedDeck) -> str:
+_MD_MEDIA = re.compile(r"(\]\()media/([^)\s]+)(\))|\[sound:media/([^\]\s]+)\]")
+
+
+def _md_media(text: str, media_dir: Path, out_dir: Path | None) -> str:
+    """Images and sounds of the deck's media/ folder, linked from where the sheet is written
+    (a sound becomes a link to the file)."""
+    if "media/" not in text:
+        return text
+    base = out_dir.resolve() if out_dir else media_dir.parent
+
+    def link(name: str) -> str:
+        return Path(os.path.relpath(media_dir.resolve() / name, base)).as_posix()
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(2):
+            return f"{match.group(1)}{link(match.group(2))}{match.group(3)}"
+        return f"[🔊 {match.group(4)}]({link(match.group(4))})"
+
+    return _MD_MEDIA.sub(replace, text)
+
+
+def export_markdown(deck: PreparedDeck, out_dir: Path | None = None) -> str:
     """A study sheet: the deck's header, then every note grouped by subdeck, question in bold
-    and its answer below, the source passage quoted."""
+    and its answer below, the source passage quoted. Images and sounds link to the deck's
+    media/ folder from `out_dir`, where the sheet is written."""
     config = deck.sources.config
     language = config.language
     views = note_views(deck)
@@ -185,7 +208,8 @@ def export_markdown(deck: PreparedDeck) -> str:
             parts += [f"## {_md_escape(subdeck_label(config.name, name))}", ""]
         for view in members:
             parts += _md_note(view, language)
-    return "\n".join(parts).rstrip() + "\n"
+    text = "\n".join(parts).rstrip() + "\n"
+    return _md_media(text, deck.sources.root / "media", out_dir)
 
 
 def _md_note(view: NoteView, language: str) -> list[str]:
@@ -237,11 +261,11 @@ def deck_facts(deck: PreparedDeck) -> str:
 
 # ---- writing -------------------------------------------------------------------------------
 
-def render(deck: PreparedDeck, format: ExportFormat) -> str:
+def render(deck: PreparedDeck, format: ExportFormat, out_dir: Path | None = None) -> str:
     if format is ExportFormat.CSV:
         return export_csv(deck)
     if format is ExportFormat.MD:
-        return export_markdown(deck)
+        return export_markdown(deck, out_dir)
     from flashcards.export_html import export_html
 
     return export_html(deck)
@@ -269,7 +293,7 @@ def export(project: Project, decks: Sequence[str] = (), format: ExportFormat = E
     if problems:
         raise SourceError(problems)
     prepared = [deck for deck in results.values() if isinstance(deck, PreparedDeck)]
-    texts = [(deck, render(deck, format)) for deck in prepared]
+    texts = [(deck, render(deck, format, out_dir)) for deck in prepared]
     written = []
     for deck, text in texts:
         path = out_dir / f"{deck.slug}.{EXTENSIONS[format]}"

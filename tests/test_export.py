@@ -132,3 +132,22 @@ def test_subdecks_group_the_sheet_and_the_csv_deck_column(project, write_deck, a
     assert {"Démo::Questions", "Démo::Gens", "Démo::Dates"} <= set(anki.deck_names())
     [nid] = anki.col.find_notes('"deck:Démo::Gens" "Front:Qui est Peter Bannon*"')
     assert anki.col.get_note(nid)["Back"].startswith("L’architecte en chef")
+
+
+def test_markdown_links_media_from_where_the_sheet_is(project, write_deck):
+    folder = write_deck("demo", cards="""
+        cards:
+          - id: carte
+            question: "Où se trouve Dojo ? ![la carte](media/carte.png)"
+            answer: "En Californie [sound:media/lecture.mp3]"
+        """)
+    (folder / "media").mkdir()
+    (folder / "media" / "carte.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (folder / "media" / "lecture.mp3").write_bytes(b"ID3")
+    [result] = export(api.Project(project), format=ExportFormat.MD,
+                      out_dir=project / "out" / "sheets")
+    sheet = result.path.read_text(encoding="utf-8")
+    assert "![la carte](../../decks/demo/media/carte.png)" in sheet
+    assert "[🔊 lecture.mp3](../../decks/demo/media/lecture.mp3)" in sheet
+    linked = result.path.parent / "../../decks/demo/media/carte.png"
+    assert linked.resolve() == (folder / "media" / "carte.png").resolve()
