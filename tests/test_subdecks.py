@@ -31,17 +31,31 @@ def _deck_of_cards(anki, slug: str, note_id: str) -> set[str]:
     return {anki.col.decks.name(card.did) for card in note.cards()}
 
 
+FACTS = STARTER_FACTS + """
+  - id: musk-decision
+    kind: relation
+    subdeck: Décision
+    subject: Elon Musk
+    predicate: a mis fin à
+    object: Dojo
+    source: Tesla a mis un terme à son ambitieux projet de supercalculateur
+"""
+
+
 def test_cards_land_in_subdecks_and_carry_kind_tags(project, write_deck, anki):
-    write_deck("dojo", deck=DECK, cards=CARDS, facts=STARTER_FACTS)
+    write_deck("dojo", deck=DECK, cards=CARDS, facts=FACTS)
     [result] = api.build(api.Project(project))
     log = anki.import_package(result.package)
-    assert log.new == result.note_count == 8
+    assert log.new == result.note_count >= 9
 
     assert _deck_of_cards(anki, "dojo", "bannon/person-name") == {"Dojo::Personnes"}
     assert _deck_of_cards(anki, "dojo", "first-mention/event-date") == {"Dojo::Chronologie"}
     assert _deck_of_cards(anki, "dojo", "abandon") == {"Dojo::Questions"}
     assert _deck_of_cards(anki, "dojo", "ai5-maker") == {"Dojo::Questions"}  # both cards
     assert _deck_of_cards(anki, "dojo", "own-subdeck") == {"Dojo::Puces::TSMC"}
+    decision = [n for n in anki.notes() if "Elon Musk" in " ".join(n.fields)]
+    assert decision and {anki.col.decks.name(c.did) for n in decision for c in n.cards()} \
+        == {"Dojo::Décision"}  # a fact's own subdeck wins over its kind's
     assert {"Dojo", "Dojo::Personnes", "Dojo::Chronologie", "Dojo::Questions",
             "Dojo::Puces", "Dojo::Puces::TSMC"} <= set(anki.deck_names())
 
