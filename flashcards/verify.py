@@ -88,8 +88,9 @@ def _anki():
     return anki.collection
 
 
-def check_archive(path: Path) -> None:
-    """Refuse what is not an .apkg before handing it to Anki, with a message that says why."""
+def check_archive(path: Path) -> list[Finding]:
+    """Refuse what is not an .apkg before handing it to Anki, with a message that says why.
+    Returns what Anki would silently skip: media listed by the package but not in it."""
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     if not zipfile.is_zipfile(path):
@@ -102,10 +103,25 @@ def check_archive(path: Path) -> None:
                 raise PackageError(f"{path}: a zip archive but not an Anki package (no "
                                    "collection.anki2 inside)")
             broken = archive.testzip()
+            listed = _media_map(archive) if "media" in names else {}
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise PackageError(f"{path}: damaged package ({exc})") from None
     if broken is not None:
         raise PackageError(f"{path}: damaged package ({broken} is corrupt); build it again")
+    return [Finding("missing-media", f"the package lists {name!r} among its media but does "
+                    "not hold it") for entry, name in sorted(listed.items()) if entry not in names]
+
+
+def _media_map(archive: zipfile.ZipFile) -> dict[str, str]:
+    """The legacy JSON media map (entry → file name); {} for another format, which Anki reads
+    and reports itself."""
+    import json
+
+    try:
+        listed = json.loads(archive.read("media").decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return {str(k): str(v) for k, v in listed.items()} if isinstance(listed, dict) else {}
 
 
 def _text(rendered: str) -> str:
@@ -123,7 +139,7 @@ def verify_package(path: Path) -> VerifyReport:
     is not an importable package, EngineMissing without the Anki engine."""
     path = Path(path)
     collection_module = _anki()
-    check_archive(path)
+    unpacked = check_archive(path)
     from anki.errors import AnkiException
 
     with tempfile.TemporaryDirectory(prefix="flashcards-verify-") as tmp:
@@ -136,7 +152,9 @@ def verify_package(path: Path) -> VerifyReport:
                 col.import_anki_package(request)
             except AnkiException as exc:
                 raise PackageError(f"{path}: Anki cannot import it: {exc}") from None
-            return _inspect(col, path)
+            report = _inspect(col, path)
+            report.findings[:0] = unpacked
+            return report
         finally:
             col.close()
 

@@ -210,3 +210,15 @@ def test_a_deck_with_media_and_tts_verifies_clean(project, write_deck):
     assert len(report.media) == 3
     [font] = [n for n in report.media if n.startswith("_")]  # CSS-only: kept thanks to the _
     assert font.startswith("_police-") and font.endswith(".woff2")
+
+
+def test_media_listed_but_not_in_the_package(project, write_deck, tmp_path):
+    write_deck("demo", cards=STARTER_CARDS)
+    [result] = api.build(api.Project(project))
+    package = tmp_path / "incomplete.apkg"
+    with zipfile.ZipFile(result.package) as source, zipfile.ZipFile(package, "w") as target:
+        target.writestr("collection.anki2", source.read("collection.anki2"))
+        target.writestr("media", json.dumps({"0": "carte-0123.png"}))
+    report = verify_package(package)
+    [finding] = report.findings
+    assert finding.code == "missing-media" and "'carte-0123.png'" in finding.message
