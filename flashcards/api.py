@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -26,14 +26,21 @@ from flashcards.fingerprint import file_digest, inputs_digest, up_to_date
 from flashcards.grounding import Seed
 from flashcards.lint import lint
 from flashcards.load import load_yaml, read_text
-from flashcards.lock import lock_path, read_lock
+from flashcards.lock import LOCK_NAME, lock_path, read_lock
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
 from flashcards.pack import PackedNote, PackInput, pack_note, write_database
 from flashcards.project import Project, UsageError
 from flashcards.safety import check_markup, check_style
 from flashcards.validate import DeckSources, load_deck
-from flashcards.write import write_apkg, write_text_atomic
+from flashcards.write import (
+    interrupts_deferred,
+    replace,
+    staging_folder,
+    sweep_stale,
+    write_apkg,
+    write_text_atomic,
+)
 
 STYLE_FILE = "style.css"
 
@@ -231,7 +238,10 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     staged = staging / f"{deck.slug}.apkg"
     database = staging / f"{deck.slug}.anki2"
     try:
-        write_database(data, database)
+        try:
+            write_database(data, database)
+        except sqlite3.Error as exc:  # a full disk, mostly: reported like any write error
+            raise OSError(f"{exc} (writing {database.name})") from None
         write_apkg(staged, database, deck_media_files(deck))
     finally:
         database.unlink(missing_ok=True)
@@ -245,7 +255,7 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
 
 def commit_staged(staged: StagedDeck) -> BuildResult:
     """Move a staged package into place, then record it in the deck's lock."""
-    os.replace(staged.staged, staged.result.package)
+    replace(staged.staged, staged.result.package)
     lock = staged.lock_file
     if not lock.exists() or lock.read_text(encoding="utf-8") != staged.lock_text:
         write_text_atomic(lock, staged.lock_text)
@@ -280,7 +290,10 @@ def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = No
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     now = build_timestamp()
-    staging = Path(tempfile.mkdtemp(prefix=".flashcards-staging-", dir=out_dir))
+    sweep_stale(out_dir, [f"{d.name}.apkg" for d in project.deck_dirs(decks)])
+    for deck_dir in project.deck_dirs(decks):
+        sweep_stale(deck_dir, [LOCK_NAME])
+    staging = staging_folder(out_dir)
     try:
         jobs = [(project.root, slug, staging, out_dir, now, new_notetype_version)
                 for slug in stale]
@@ -288,8 +301,9 @@ def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = No
         problems = [d for o in outcomes if isinstance(o, SourceError) for d in o.diagnostics]
         if problems:
             raise SourceError(problems)
-        results = {o.result.slug: commit_staged(o) for o in outcomes
-                   if isinstance(o, StagedDeck)}
+        with interrupts_deferred():  # every package and lock in place, or Ctrl-C before
+            results = {o.result.slug: commit_staged(o) for o in outcomes
+                       if isinstance(o, StagedDeck)}
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if created and not any(out_dir.iterdir()):

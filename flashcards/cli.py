@@ -208,7 +208,13 @@ def build(
         raise _fail_sources(exc) from None
     except OSError as exc:
         err.print(f"error: cannot write the package: {exc}", markup=False)
+        err.print("  hint: free some disk space or check the folder's permissions; the previous "
+                  "packages and locks are unchanged", markup=False)
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: every package and lock is either the previous one or the new "
+                  "one, whole; no temporary file is left", markup=False)
+        raise typer.Exit(130) from None
     for result in results:
         print_diagnostics(list(result.warnings))
         out.print(f"{result.slug}: {result.note_count} notes, {result.card_count} cards → "
