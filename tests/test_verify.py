@@ -222,3 +222,17 @@ def test_media_listed_but_not_in_the_package(project, write_deck, tmp_path):
     report = verify_package(package)
     [finding] = report.findings
     assert finding.code == "missing-media" and "'carte-0123.png'" in finding.message
+
+
+def test_cli_several_packages_one_json_list(project, write_deck, tmp_path):
+    write_deck("demo", cards=STARTER_CARDS)
+    write_deck("other", deck="name: Autre\nseed: tesla-dojo-2025-08-15.fr\n",
+               facts=STARTER_FACTS)
+    results = api.build(api.Project(project))
+    run = run_cli("verify", *(str(r.package) for r in results), "--json")
+    assert run.exit_code == 0, run.output
+    documents = json.loads(run.stdout)
+    assert [d["decks"] for d in documents] == [["Demo demo"], ["Autre"]]
+    assert [d["notes"] for d in documents] == [r.note_count for r in results]
+    text = run_cli("verify", *(str(r.package) for r in results))
+    assert text.exit_code == 0 and text.stdout.count("ok: no finding") == 2
