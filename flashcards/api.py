@@ -196,8 +196,10 @@ def plan_deck(deck: PreparedDeck, now: int, *, new_notetype_version: bool = Fals
 
 def deck_media_files(deck: PreparedDeck) -> list[tuple[str, Path]]:
     """The media files a deck's package carries, under their names in the package."""
-    from flashcards.media import pack_media
+    from flashcards.media import MEDIA_DIR, pack_media
 
+    if not (deck.sources.root / MEDIA_DIR).is_dir():
+        return []  # nothing to carry (and no second packing pass on big decks)
     packed = [pack_note(note, deck.slug, deck.sources.config) for note in deck.notes]
     return pack_media(deck.sources.root, packed, deck_css(deck)).files
 

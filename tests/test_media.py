@@ -187,3 +187,16 @@ cards:
     [tag] = cloze.question_av_tags()
     assert "2021" not in tag.field_text  # the gap is not read out on the question side
     assert anki.col.models.all_names_and_ids() == notetypes  # updated in place, no "+" copy
+
+
+def test_a_deck_with_media_rebuilds_byte_identical(project, write_deck):
+    folder = _deck(write_deck)
+    (folder / "media" / "police.woff2").write_bytes(b"wOF2 fake font")
+    (folder / "style.css").write_text('@font-face { src: url(media/police.woff2); }\n',
+                                      encoding="utf-8")
+    [first] = api.build(api.Project(project), out_dir=project / "a")
+    [second] = api.build(api.Project(project), out_dir=project / "b")
+    assert second.plan is not None  # really built again, not found up to date
+    assert first.package.read_bytes() == second.package.read_bytes()
+    with zipfile.ZipFile(first.package) as archive:
+        assert len(json.loads(archive.read("media"))) == 3
