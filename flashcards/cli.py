@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
@@ -41,16 +42,29 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# NO_COLOR: no ANSI escape at all, even with FORCE_COLOR (Rich alone keeps bold/italic).
+_COLOR_SYSTEM = None if os.environ.get("NO_COLOR") else "auto"
+out = Console(highlight=False, soft_wrap=True, color_system=_COLOR_SYSTEM)
+err = Console(stderr=True, highlight=False, soft_wrap=True, color_system=_COLOR_SYSTEM)
 
 DecksArg = Annotated[list[str] | None, typer.Argument(
     help="Deck slugs (folders of decks/); all decks when omitted.", show_default=False)]
 RootOpt = Annotated[Path | None, typer.Option(
     "--root", help="Project folder (default: the nearest folder above with decks/).",
     file_okay=False)]
+_json_mode = False
+
+
+def _set_json_mode(value: bool) -> bool:
+    """`--json` also turns errors into JSON: `_fail_sources` and `usage_exit` read this."""
+    global _json_mode
+    _json_mode = bool(value)
+    return value
+
+
 JsonOpt = Annotated[bool, typer.Option(
-    "--json", help="Print the result as JSON on stdout, for scripts.")]
+    "--json", help="Print the result as JSON on stdout, for scripts.",
+    callback=_set_json_mode)]
 
 
 def emit_json(document: object) -> None:
@@ -92,6 +106,9 @@ def diagnostics_json(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
 
 
 def _fail_sources(exc: SourceError) -> typer.Exit:
+    if _json_mode:
+        emit_json({"ok": False, "diagnostics": diagnostics_json(exc.diagnostics)})
+        return typer.Exit(1)
     print_diagnostics(exc.diagnostics)
     errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
     err.print(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.",
@@ -99,12 +116,20 @@ def _fail_sources(exc: SourceError) -> typer.Exit:
     return typer.Exit(1)
 
 
+def usage_exit(exc: UsageError) -> typer.Exit:
+    """A usage error (exit 2): on stderr, or as `{"ok": false, "error": …}` with --json."""
+    if _json_mode:
+        emit_json({"ok": False, "error": str(exc)})
+    else:
+        err.print(f"error: {exc}", markup=False)
+    return typer.Exit(2)
+
+
 def _project(root: Path | None) -> Project:
     try:
         return Project(root.resolve()) if root else Project.find()
     except UsageError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise usage_exit(exc) from None
 
 
 def _version(value: bool) -> None:
@@ -119,10 +144,12 @@ def main_options(
                                           help="Show the version and exit.")] = False,
 ) -> None:
     """Turn an article into spaced-repetition decks for Anki."""
+    _set_json_mode(False)  # each command's own --json sets it again
 
 
 @app.command()
-def validate(decks: DecksArg = None, root: RootOpt = None) -> None:
+def validate(decks: DecksArg = None, root: RootOpt = None, json_output: JsonOpt = False
+             ) -> None:
     """Check decks without writing anything.
 
     Example: flashcards validate dojo
@@ -131,14 +158,19 @@ def validate(decks: DecksArg = None, root: RootOpt = None) -> None:
     try:
         results = api.validate(project, decks or [])
     except UsageError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise usage_exit(exc) from None
     problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
     warnings = [d for r in results.values() if isinstance(r, api.PreparedDeck)
                 for d in r.report.warnings]
-    print_diagnostics(warnings)
     if problems:
-        raise _fail_sources(SourceError(problems))
+        raise _fail_sources(SourceError(problems + warnings))
+    if json_output:
+        emit_json({"ok": True, "decks": [
+            {"slug": slug, "notes": len(deck.notes), "cards": deck.card_count()}
+            for slug, deck in results.items() if isinstance(deck, api.PreparedDeck)],
+            "diagnostics": diagnostics_json(warnings)})
+        return
+    print_diagnostics(warnings)
     for slug, deck in results.items():
         assert isinstance(deck, api.PreparedDeck)
         out.print(f"{slug}: ok, {len(deck.notes)} notes, {deck.card_count()} cards",
@@ -189,21 +221,22 @@ def build(
     new_notetype_version: Annotated[bool, typer.Option(
         "--new-notetype-version",
         help="Accept a notetype field change by moving its cards to a new notetype.")] = False,
+    json_output: JsonOpt = False,
 ) -> None:
     """Build decks into .apkg packages (dist/<slug>.apkg) and update each deck's lock.
 
     Example: flashcards build dojo --out dist/
     """
     project = _project(root)
-    if not new_notetype_version and _all_up_to_date(project, decks or [], out_dir):
+    if not (new_notetype_version or json_output) and \
+            _all_up_to_date(project, decks or [], out_dir):
         return
     try:
         with _deck_progress("building") as advance:
             results = api.build(project, decks or [], out_dir,
                                 new_notetype_version=new_notetype_version, progress=advance)
     except UsageError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise usage_exit(exc) from None
     except SourceError as exc:
         raise _fail_sources(exc) from None
     except OSError as exc:
@@ -215,6 +248,13 @@ def build(
         err.print("interrupted: every package and lock is either the previous one or the new "
                   "one, whole; no temporary file is left", markup=False)
         raise typer.Exit(130) from None
+    if json_output:
+        emit_json({"ok": True, "decks": [
+            {"slug": r.slug, "package": _relative(r.package), "notes": r.note_count,
+             "cards": r.card_count, "summary": r.summary, "up_to_date": r.plan is None}
+            for r in results],
+            "diagnostics": diagnostics_json([d for r in results for d in r.warnings])})
+        return
     for result in results:
         print_diagnostics(list(result.warnings))
         out.print(f"{result.slug}: {result.note_count} notes, {result.card_count} cards → "
@@ -233,6 +273,7 @@ def diff(
     format: Annotated[DiffFormat, typer.Option(
         "--format", help="text, or md for release notes to paste for the class.")
     ] = DiffFormat.TEXT,
+    json_output: JsonOpt = False,
 ) -> None:
     """Show what the next build changes: added, changed (word diff) and removed cards.
 
@@ -244,10 +285,15 @@ def diff(
     try:
         plans = api.diff(project, decks or [])
     except UsageError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise usage_exit(exc) from None
     except SourceError as exc:
         raise _fail_sources(exc) from None
+    if json_output:
+        emit_json({"ok": True, "decks": {slug: {
+            "summary": plan.summary(),
+            "changes": [{"kind": c.kind.value, "id": c.id, "fields": c.field_diffs()}
+                        for c in plan.changes]} for slug, plan in plans.items()}})
+        return
     for slug, plan in plans.items():
         if format is DiffFormat.MD:
             text = format_markdown(plan.lock.deck_name or slug, plan.lock.version or "", plan)
@@ -264,6 +310,7 @@ def release(
                      ] = False,
     patch: Annotated[bool, typer.Option("--patch", help="Bump the patch version.")] = False,
     root: RootOpt = None,
+    json_output: JsonOpt = False,
 ) -> None:
     """Bump a deck's version, build it and record the changes in its CHANGELOG.md.
 
@@ -273,17 +320,21 @@ def release(
     from flashcards.release import release as do_release
 
     if major + minor + patch > 1:
-        err.print("error: choose one of --major, --minor, --patch", markup=False)
-        raise typer.Exit(2)
+        raise usage_exit(UsageError("choose one of --major, --minor, --patch"))
     part = Part.MAJOR if major else Part.PATCH if patch else Part.MINOR
     project = _project(root)
     try:
         result = do_release(project, deck, part)
     except UsageError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise usage_exit(exc) from None
     except SourceError as exc:
         raise _fail_sources(exc) from None
+    if json_output:
+        emit_json({"ok": True, "deck": deck, "version": result.version,
+                   "summary": result.build.summary,
+                   "package": _relative(result.build.package),
+                   "notes_markdown": result.notes_markdown})
+        return
     out.print(f"{deck}: released {result.version} ({result.build.summary}) → "
               f"{_relative(result.build.package)}", markup=False)
     out.print(result.notes_markdown, markup=False)
@@ -295,6 +346,7 @@ def lint_command(
     root: RootOpt = None,
     rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    json_output: JsonOpt = False,
 ) -> None:
     """Check card quality: one fact per card, no yes/no questions, no answer in the question…
 
@@ -303,6 +355,10 @@ def lint_command(
     from flashcards.lint import RULES
 
     if rules:
+        if json_output:
+            emit_json([{"code": r.code, "severity": r.severity.value, "summary": r.summary}
+                       for r in RULES.values()])
+            return
         for rule in RULES.values():
             out.print(f"{rule.code:<20} {rule.severity.value:<8} {rule.summary}", markup=False)
         return
@@ -310,14 +366,21 @@ def lint_command(
     try:
         results = api.validate(project, decks or [])
     except UsageError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise usage_exit(exc) from None
     problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
     warnings = [d for r in results.values() if isinstance(r, api.PreparedDeck)
                 for d in r.report.warnings]
-    print_diagnostics(warnings)
     if problems:
-        raise _fail_sources(SourceError(problems))
+        raise _fail_sources(SourceError(problems + warnings))
+    if json_output:
+        emit_json({"ok": not (strict and warnings), "decks": [
+            {"slug": slug, "notes": len(deck.notes), "warnings": len(deck.report.warnings)}
+            for slug, deck in results.items() if isinstance(deck, api.PreparedDeck)],
+            "diagnostics": diagnostics_json(warnings)})
+        if strict and warnings:
+            raise typer.Exit(1)
+        return
+    print_diagnostics(warnings)
     for slug, deck in results.items():
         assert isinstance(deck, api.PreparedDeck)
         count = len(deck.report.warnings)
@@ -336,6 +399,7 @@ def coverage(
         dir_okay=False)] = None,
     minimum: Annotated[float | None, typer.Option(
         "--min", help="Fail (exit 1) below this percentage of factual sentences.")] = None,
+    json_output: JsonOpt = False,
 ) -> None:
     """Show which sentences of the article the deck teaches, paragraph by paragraph.
 
@@ -349,10 +413,26 @@ def coverage(
     try:
         deck_data, report = api.coverage(project, deck)
     except UsageError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise usage_exit(exc) from None
     except SourceError as exc:
         raise _fail_sources(exc) from None
+    below = minimum is not None and 100 * report.ratio < minimum
+    if html_out:
+        from flashcards.write import write_text_atomic
+
+        write_text_atomic(html_out, html_report(report, deck_data.sources.config.name,
+                                                deck_data.notes))
+    if json_output:
+        emit_json({"ok": not below, "deck": deck, "ratio": round(report.ratio, 4),
+                   "factual": len(report.factual),
+                   "covered": sum(s.covered for s in report.factual),
+                   "paragraphs": [{"paragraph": label, "factual": factual, "covered": covered}
+                                  for label, factual, covered, _ in table(report)],
+                   "uncovered": [s.text for s in report.factual if not s.covered],
+                   "html": _relative(html_out) if html_out else None})
+        if below:
+            raise typer.Exit(1)
+        return
     grid = Table("paragraph", "factual", "covered", "%", title=f"{deck}: coverage")
     for label, factual, covered, percent in table(report):
         grid.add_row(label, str(factual), str(covered), percent)
@@ -360,24 +440,27 @@ def coverage(
                  str(sum(s.covered for s in report.factual)), f"{100 * report.ratio:.1f}%")
     out.print(grid)
     if html_out:
-        from flashcards.write import write_text_atomic
-
-        write_text_atomic(html_out, html_report(report, deck_data.sources.config.name,
-                                                deck_data.notes))
         out.print(f"wrote {_relative(html_out)}", markup=False)
-    if minimum is not None and 100 * report.ratio < minimum:
+    if below:
         err.print(f"coverage {100 * report.ratio:.1f}% is below {minimum}%", markup=False)
         raise typer.Exit(1)
 
 
 @app.command("list")
-def list_decks(root: RootOpt = None) -> None:
+def list_decks(root: RootOpt = None, json_output: JsonOpt = False) -> None:
     """List the decks with their note and card counts.
 
     Example: flashcards list
     """
     project = _project(root)
     results = api.validate(project)
+    if json_output:
+        emit_json([{"slug": slug, "name": deck.sources.config.name, "valid": True,
+                    "notes": len(deck.notes), "cards": deck.card_count()}
+                   if isinstance(deck, api.PreparedDeck) else
+                   {"slug": slug, "valid": False, "problems": len(deck.diagnostics)}
+                   for slug, deck in results.items()])
+        return
     for slug, deck in results.items():
         if isinstance(deck, api.PreparedDeck):
             config = deck.sources.config
@@ -395,8 +478,9 @@ def schema(
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Write <file>.schema.json files into this folder.", file_okay=False)
     ] = None,
+    json_output: JsonOpt = False,
 ) -> None:
-    """Print the JSON Schema of the source files, for editors.
+    """Print the JSON Schema of the source files, for editors (JSON with or without --json).
 
     Example: flashcards schema cards --out schemas/
     """
@@ -404,17 +488,22 @@ def schema(
 
     schemas = json_schemas()
     if file is not None and file not in schemas:
-        err.print(f"error: unknown file {file!r}; choose one of {', '.join(schemas)}",
-                  markup=False)
-        raise typer.Exit(2)
+        raise usage_exit(UsageError(f"unknown file {file!r}; choose one of "
+                                    f"{', '.join(schemas)}"))
     chosen = {file: schemas[file]} if file else schemas
     if out_dir:
         from flashcards.write import write_text_atomic
 
+        written = []
         for name, value in chosen.items():
             target = out_dir / f"{name}.schema.json"
             write_text_atomic(target, json.dumps(value, indent=2, ensure_ascii=False) + "\n")
-            out.print(f"wrote {_relative(target)}", markup=False)
+            written.append(_relative(target))
+        if json_output:
+            emit_json({"ok": True, "written": written})
+        else:
+            for target_name in written:
+                out.print(f"wrote {target_name}", markup=False)
         return
     document = chosen[file] if file else chosen
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

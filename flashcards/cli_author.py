@@ -19,29 +19,13 @@ from flashcards.cli import (
     emit_json,
     err,
     out,
+    usage_exit,
 )
 from flashcards.diagnostics import SourceError
 from flashcards.project import Project, UsageError
 
 if TYPE_CHECKING:
     from flashcards.grounding import Seed
-
-
-def _usage(exc: UsageError, json_output: bool) -> typer.Exit:
-    if json_output:
-        emit_json({"ok": False, "error": str(exc)})
-    else:
-        err.print(f"error: {exc}", markup=False)
-    return typer.Exit(2)
-
-
-def _sources(exc: SourceError, json_output: bool) -> typer.Exit:
-    if json_output:
-        from flashcards.cli import diagnostics_json
-
-        emit_json({"ok": False, "diagnostics": diagnostics_json(exc.diagnostics)})
-        return typer.Exit(1)
-    return _fail_sources(exc)
 
 
 def _project_or_here(root: Path | None) -> Project:
@@ -83,9 +67,9 @@ def init(
     try:
         result = init_deck(project, slug, seed, language=language, name=name)
     except UsageError as exc:
-        raise _usage(exc, json_output) from None
+        raise usage_exit(exc) from None
     except SourceError as exc:
-        raise _sources(exc, json_output) from None
+        raise _fail_sources(exc) from None
     if json_output:
         emit_json({"ok": True, **result.to_json()})
         return
@@ -181,9 +165,9 @@ def add(
             tags=tags, card_id=card_id, taken=taken)
         result = authoring.add_card(project, deck, card)
     except UsageError as exc:
-        raise _usage(exc, json_output) from None
+        raise usage_exit(exc) from None
     except SourceError as exc:
-        raise _sources(exc, json_output) from None
+        raise _fail_sources(exc) from None
     if json_output:
         emit_json({"ok": True, **result.to_json()})
         return
@@ -213,9 +197,9 @@ def import_command(
     try:
         result = import_file(project, file, into, language=language, dry_run=dry_run)
     except UsageError as exc:
-        raise _usage(exc, json_output) from None
+        raise usage_exit(exc) from None
     except SourceError as exc:
-        raise _sources(exc, json_output) from None
+        raise _fail_sources(exc) from None
     failed = not result.cards and bool(result.skipped)
     if json_output:
         emit_json({"ok": not failed, "written": result.written, **result.to_json()})
@@ -303,4 +287,4 @@ def watch(
                           f"{result.card_count} cards → {_shown(result.package)} "
                           f"({result.summary})", markup=False)
     except UsageError as exc:
-        raise _usage(exc, json_output) from None
+        raise usage_exit(exc) from None
