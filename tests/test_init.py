@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from flashcards import api
-from tests.conftest import SEED
+from tests.conftest import REPO, SEED
 from tests.helpers import run_cli
 
 
@@ -92,3 +96,32 @@ def test_init_on_a_seed_without_names_or_figures(tmp_path):
     assert "{{c1::été}}" in cards
     assert run_cli("build", "--root", str(tmp_path)).exit_code == 0
     assert Path(tmp_path / "dist" / "miel.apkg").is_file()
+
+
+def readme_block(title: str) -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"## {title}\n", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_the_readme_walkthrough_works_as_written(tmp_path, anki):
+    """The README's "Start a deck from a new article" commands, run as written in a copy of
+    the repository's project files."""
+    lines = readme_block("Start a deck from a new article")
+    assert len(lines) < 10
+    assert [shlex.split(line)[1] for line in lines] == ["init", "add", "build"]
+    clone = tmp_path / "clone"
+    for folder in ("seeds", "decks", "schemas"):
+        shutil.copytree(REPO / folder, clone / folder)
+    for line in lines:
+        program, *args = shlex.split(line, comments=True)
+        assert program == "flashcards"
+        done = subprocess.run([sys.executable, "-m", "flashcards", *args], cwd=clone,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, (line, done.stdout, done.stderr)
+        assert "warning" not in done.stdout + done.stderr, line
+    package = clone / "dist" / "dojo-quiz.apkg"
+    log = anki.import_package(package)
+    assert (log.new, log.conflicting) == (3, 0)  # the two examples and the added card
+    assert "Dojo : quiz" in anki.deck_names()
