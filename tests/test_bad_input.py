@@ -217,3 +217,56 @@ def test_hostile_content_never_reaches_a_student(case: Case, tmp_path: Path, ank
     text = "\n".join(shown).lower()
     for needle in [*case.absent, "<script", "javascript:", "onerror=", "onload=", "https://"]:
         assert needle.lower() not in text, needle
+
+
+# ---- no network during a build ----------------------------------------------------------
+
+NETWORK_GUARD = '''
+import os, sys
+
+def _guard(event, args):
+    if event.startswith(("socket.", "urllib.", "http.", "ftplib.", "smtplib.")):
+        with open(os.environ["FLASHCARDS_NETWORK_LOG"], "a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()} {event} {args!r}\\n")
+        raise OSError(f"network access during a test: {event}")
+
+sys.addaudithook(_guard)
+'''
+
+
+def run_guarded(tmp_path: Path, *argv: str) -> tuple[subprocess.CompletedProcess, str]:
+    """Run Python with an audit hook that records (and refuses) any socket or URL access,
+    in this process and in the worker processes it forks."""
+    guard = tmp_path / "guard"
+    guard.mkdir(exist_ok=True)
+    (guard / "sitecustomize.py").write_text(NETWORK_GUARD, encoding="utf-8")
+    log = tmp_path / "network.log"
+    log.write_text("", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": f"{guard}{os.pathsep}{REPO}",
+           "FLASHCARDS_NETWORK_LOG": str(log)}
+    done = subprocess.run([sys.executable, *argv], capture_output=True, text=True, env=env,
+                          cwd=REPO, timeout=300)
+    return done, log.read_text(encoding="utf-8")
+
+
+def test_the_network_guard_sees_a_connection(tmp_path: Path) -> None:
+    done, log = run_guarded(tmp_path, "-c", "import socket; socket.create_connection("
+                            "('192.0.2.1', 80), timeout=1)")
+    assert done.returncode != 0 and "socket.getaddrinfo" in log
+
+
+def test_no_network_during_a_build(tmp_path: Path) -> None:
+    """Two decks full of remote addresses (so that the build runs in worker processes too):
+    the build succeeds without opening a single socket."""
+    root = tmp_path / "project"
+    for name in ("hostile-remote-image", "hostile-fact-attribute"):
+        make_project(Case.read(CASES / name), root / name)
+    shutil.move(str(root / "hostile-fact-attribute" / "decks" / "hostile-fact-attribute"),
+                root / "hostile-remote-image" / "decks")
+    project = root / "hostile-remote-image"
+    (project / "decks" / "hostile-fact-attribute" / "deck.yaml").write_text(
+        DEFAULT_DECK.replace("Cas d’essai", "Deuxième cas"), encoding="utf-8")
+    done, log = run_guarded(tmp_path, "-m", "flashcards", "build", "--root", str(project))
+    assert done.returncode == 0, done.stderr
+    assert len(list((project / "dist").glob("*.apkg"))) == 2
+    assert log == ""
