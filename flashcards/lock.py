@@ -105,6 +105,8 @@ def read_lock(deck_dir: Path) -> Lock:
     text = read_text(path)
     try:
         data = orjson.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError(f"a JSON object was expected, not {type(data).__name__}")
         if data.get("format") != FORMAT:
             raise ValueError(f"unknown lock format {data.get('format')!r}")
         deck = data.get("deck", {})
