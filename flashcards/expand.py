@@ -18,7 +18,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from flashcards import french
-from flashcards.diagnostics import Diagnostic, Report, SourceError
+from flashcards.diagnostics import Diagnostic, Position, Report, SourceError
 from flashcards.load import Document, load_yaml
 from flashcards.models import (
     Card,
@@ -134,7 +134,8 @@ def expand(sources: DeckSources) -> list[NoteSpec]:
             guid=card.guid))
     by_kind: dict[str, list[tuple[Template, str]]] = {}
     for template, template_origin in templates_for(sources):
-        by_kind.setdefault(template.kind, []).append((template, template_origin))
+        if _compiles(template, template_origin, report):
+            by_kind.setdefault(template.kind, []).append((template, template_origin))
     for i, fact in enumerate(sources.facts.facts):
         origin = sources.locate("facts.yaml", ("facts", i))
         for template, template_origin in _fact_templates(sources, fact, i, by_kind, report):
@@ -150,6 +151,24 @@ def expand(sources: DeckSources) -> list[NoteSpec]:
     if not report.ok:
         raise SourceError(report.sorted())
     return notes
+
+
+def _compiles(template: Template, origin: str, report: Report) -> bool:
+    """Whether every text of `template` compiles; if not, one error at the template (not
+    one per fact)."""
+    for text in (template.question, template.answer, template.text, template.extra):
+        try:
+            if text:
+                compiled(text)
+        except TemplateError as exc:
+            file, _, line = origin.rpartition(":")
+            report.add(Diagnostic(
+                Path(file) if line.isdigit() else Path(origin), f"template {template.id!r}: {exc}",
+                "a template is text with {{ attribute }}, filters and {% if %}: see "
+                "`templates.yaml` in the README", Position(int(line)) if line.isdigit() else None,
+                code="template"))
+            return False
+    return True
 
 
 def _fact_templates(sources: DeckSources, fact: Fact, index: int,
