@@ -12,11 +12,11 @@ import difflib
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from flashcards.diagnostics import SourceError
+from flashcards.diagnostics import Diagnostic, Severity, SourceError
 from flashcards.grounding import Seed, normalise
 from flashcards.project import Project, UsageError
 from flashcards.write import write_atomic
@@ -36,9 +36,11 @@ class AddResult:
     file: Path
     line: int
     card: dict[str, Any]
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "file": str(self.file), "line": self.line, "card": self.card}
+        return {"id": self.id, "file": str(self.file), "line": self.line, "card": self.card,
+                "warnings": [d.format() for d in self.warnings]}
 
 
 def fold(text: str) -> str:
@@ -210,11 +212,53 @@ def add_card(project: Project, deck: str, card: dict[str, Any]) -> AddResult:
     return result
 
 
-def add_cards(project: Project, deck: str, cards: list[dict[str, Any]]) -> list[AddResult]:
-    """Append several cards at once (one write), as `add_card` does for one."""
+def add_cards(project: Project, deck: str, cards: list[dict[str, Any]], *,
+              check: bool = True) -> list[AddResult]:
+    """Append several cards at once (one write), as `add_card` does for one.
+
+    With `check`, the deck is first validated as it would be (in a copy): an error of a new
+    card (a source not in the article, a duplicate question, a yes/no question…) raises a
+    SourceError naming the lines the card would have, and nothing is written; its warnings
+    come back with its result. Problems of the rest of the deck are not the new cards'."""
+    [deck_dir] = project.deck_dirs([deck])
+    if not check:
+        data, results = _appended_file(deck_dir, cards)
+    else:
+        data, results, rejected = checked_append(project, deck_dir, cards, keep_going=False)
+        if rejected:
+            raise SourceError([d for problems in rejected.values() for d in problems])
+    write_atomic(deck_dir / "cards.yaml", lambda handle: handle.write(data))
+    return results
+
+
+def checked_append(project: Project, deck_dir: Path, cards: list[dict[str, Any]], *,
+                   keep_going: bool = True
+                   ) -> tuple[bytes, list[AddResult], dict[str, list[Diagnostic]]]:
+    """cards.yaml with `cards` appended, each checked: the file's bytes, the results of the
+    cards kept (with their warnings), and the errors of each card left out. With
+    `keep_going`, the cards with errors are left out and the others checked again (a card
+    may have been in error only because of another); else the first errors are returned."""
+    rejected: dict[str, list[Diagnostic]] = {}
+    while True:
+        data, results = _appended_file(deck_dir, cards)
+        problems = new_card_problems(project, deck_dir, data, results)
+        errors = {r.id: [d for d in problems[r.id] if d.severity is Severity.ERROR]
+                  for r in results}
+        errors = {key: value for key, value in errors.items() if value}
+        if not errors:
+            for result in results:
+                result.warnings.extend(problems[result.id])
+            return data, results, rejected
+        rejected.update(errors)
+        if not keep_going:
+            return data, results, rejected
+        cards = [card for card in cards if card["id"] not in errors]
+
+
+def _appended_file(deck_dir: Path, cards: list[dict[str, Any]]
+                   ) -> tuple[bytes, list[AddResult]]:
     from flashcards.load import load_yaml
 
-    [deck_dir] = project.deck_dirs([deck])
     path = deck_dir / "cards.yaml"
     raw = path.read_bytes() if path.exists() else b""
     bom = raw.startswith(b"\xef\xbb\xbf")
@@ -232,8 +276,42 @@ def add_cards(project: Project, deck: str, cards: list[dict[str, Any]]) -> list[
         results.append(AddResult(card["id"], path, line, card))
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
     _check_result(path, data, cards)
-    write_atomic(path, lambda handle: handle.write(data))
-    return results
+    return data, results
+
+
+def new_card_problems(project: Project, deck_dir: Path, data: bytes,
+                      results: list[AddResult]) -> dict[str, list[Diagnostic]]:
+    """The diagnostics of each new card, from a validation of the deck (copied to a temporary
+    project) with `data` as its cards.yaml. A diagnostic is a card's when it points into the
+    card's lines, or names it (a duplicate is reported at the later of the two notes)."""
+    import shutil
+    import tempfile
+
+    from flashcards import api
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        copy = root / "decks" / deck_dir.name
+        shutil.copytree(deck_dir, copy, ignore=shutil.ignore_patterns(".*", "*.lock"))
+        (copy / "cards.yaml").write_bytes(data)
+        if project.seeds_dir.is_dir():
+            shutil.copytree(project.seeds_dir, root / "seeds")
+        try:
+            found = api.prepare(api.Project(root), copy).report.diagnostics
+        except SourceError as exc:
+            found = exc.diagnostics
+        found = [replace(d, file=deck_dir / d.file.relative_to(copy))
+                 if d.file.is_relative_to(copy) else d for d in found]
+    starts = [r.line for r in results] + [data.count(b"\n") + 2]
+    problems: dict[str, list[Diagnostic]] = {r.id: [] for r in results}
+    for diagnostic in found:
+        line = diagnostic.position.line if diagnostic.position else 0
+        for i, result in enumerate(results):
+            inside = diagnostic.file.name == "cards.yaml" and starts[i] <= line < starts[i + 1]
+            if inside or f"card {result.id!r}" in diagnostic.message:
+                problems[result.id].append(diagnostic)
+                break
+    return problems
 
 
 def _check_result(path: Path, data: bytes, cards: list[dict[str, Any]]) -> None:

@@ -19,6 +19,7 @@ from flashcards.cli import (
     emit_json,
     err,
     out,
+    print_diagnostics,
     usage_exit,
 )
 from flashcards.diagnostics import SourceError
@@ -167,10 +168,16 @@ def add(
     except UsageError as exc:
         raise usage_exit(exc) from None
     except SourceError as exc:
-        raise _fail_sources(exc) from None
+        if json_output:
+            raise _fail_sources(exc) from None
+        print_diagnostics(exc.diagnostics)
+        err.print("the card was not added (nothing was written): fix it and run the "
+                  "command again", markup=False)
+        raise typer.Exit(1) from None
     if json_output:
         emit_json({"ok": True, **result.to_json()})
         return
+    print_diagnostics(result.warnings)
     out.print(f"added {result.id!r} to {_shown(result.file)}:{result.line}", markup=False)
 
 

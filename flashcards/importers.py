@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -27,8 +28,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
 
-from flashcards.authoring import add_cards, build_card, fold
+from flashcards.authoring import build_card, checked_append, fold
 from flashcards.project import Project, UsageError
+from flashcards.write import write_atomic
 
 MAX_PACKAGE_BYTES = 2 * 1024 * 1024 * 1024
 DROPPED_TAGS = re.compile(r"^(changed::.*|leech|marked)$", re.I)
@@ -590,12 +592,31 @@ def import_file(project: Project, file: Path, deck: str, *, language: str = "fr"
         read_apkg(file, result, seen)
     else:
         read_csv(file, result, seen)
-    if dry_run or not result.cards:
+    if not result.cards:
         return result
-    if not deck_dir.exists():
+    created = not deck_dir.exists()
+    if created:
         name = result.details.get("deck_name") or deck.replace("-", " ").capitalize()
         _new_deck(project, deck, name, language)
-        result.created_deck = True
-    add_cards(project, deck, result.cards)
+    try:
+        data, added, rejected = checked_append(project, deck_dir, result.cards)
+    except BaseException:
+        if created:
+            shutil.rmtree(deck_dir, ignore_errors=True)
+        raise
+    for card_id, problems in rejected.items():
+        first = problems[0]
+        result.skipped.append(Skipped(f"card {card_id!r}", f"{first.code}: {first.message}"))
+    result.cards = [r.card for r in added]
+    warned = sum(bool(r.warnings) for r in added)
+    if warned:
+        result.notes.append(f"{warned} imported cards have warnings: run `flashcards lint "
+                            f"{deck}` to see them")
+    if dry_run or not result.cards:
+        if created:
+            shutil.rmtree(deck_dir, ignore_errors=True)
+        return result
+    write_atomic(deck_dir / "cards.yaml", lambda handle: handle.write(data))
+    result.created_deck = created
     result.written = True
     return result

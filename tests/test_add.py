@@ -45,11 +45,26 @@ def test_add_keeps_every_byte_and_appends_a_valid_card(project, write_deck):
     assert isinstance(deck, api.PreparedDeck), deck
     assert deck.notes[-1].fields["Answer"] == "Elon Musk"
 
+    # The deck is checked with the new card before anything is written.
+    between = cards.read_bytes()
     again = run_cli("add", "demo", "--root", str(project), "-q", QUESTION, "-a", "Musk",
-                    "--type", "type-in", "--json")
-    document = json.loads(again.stdout)
-    assert document["id"] == "qui-a-confirme-la-fin-de-dojo-2"  # unique in the deck
-    assert document["card"]["type"] == "type-in"
+                    "--type", "type-in")
+    assert again.exit_code == 1
+    assert f"cards.yaml:{line + 5}:1: error[duplicate]: card 'qui-a-confirme-la-fin-de-dojo-2'" \
+        f": same question as card 'qui-a-confirme-la-fin-de-dojo' (" in again.output
+    assert "the card was not added" in again.output
+    assert cards.read_bytes() == between
+
+
+def test_ids_are_unique_and_warnings_are_shown(project, write_deck):
+    write_deck("demo")
+    root = ("--root", str(project))
+    first = "Quelle valeur Morgan Stanley prêtait-il à Dojo en 2023 ?"
+    assert run_cli("add", "demo", *root, "-q", first, "-a", "500 milliards").exit_code == 0
+    second = json.loads(run_cli("add", "demo", *root, "-q", first.replace("2023", "2024"),
+                                "-a", "600 milliards", "--json").stdout)
+    assert second["id"] == "quelle-valeur-morgan-stanley-pretait-il-a-dojo-2"  # cut, unique
+    assert any("ungrounded" in w for w in second["warnings"])
 
 
 def test_interactive_add_offers_the_seeds_closest_sentences(project, write_deck):
@@ -90,13 +105,13 @@ def test_crlf_bom_and_missing_file(project, write_deck):
     cards = folder / "cards.yaml"
     original = "\ufeff# cartes\r\ncards:\r\n    - id: a\r\n      question: Q ?\r\n      answer: R"
     cards.write_bytes(original.encode("utf-8"))
-    assert run_cli("add", "demo", "--root", str(project), "-q", "Quoi ?", "-a", "yes",
+    assert run_cli("add", "demo", "--root", str(project), "-q", "Quoi ?", "-a", "on",
                    "--id", "b").exit_code == 0
     raw = cards.read_bytes()
     assert raw == (original + "\r\n    - id: b\r\n      question: Quoi ?\r\n"
-                   "      answer: 'yes'\r\n").encode("utf-8")
+                   "      answer: 'on'\r\n").encode("utf-8")
     assert load_yaml(cards).data["cards"][1] == {"id": "b", "question": "Quoi ?",
-                                                 "answer": "yes"}
+                                                 "answer": "on"}
 
     write_deck("other")
     assert run_cli("add", "other", "--root", str(project), "-q", "Quoi ?", "-a", "R"

@@ -114,3 +114,22 @@ def test_decode_and_headers():
     assert header_key(" Réponse ") == "answer" and header_key("VERSO") == "answer"
     assert header_key("Front") == "question" and header_key("Étiquettes") == "tags"
     assert header_key("couleur") is None
+
+
+def test_rows_the_build_would_refuse_are_skipped_with_the_reason(project, write_deck):
+    deck = write_deck("demo")
+    sheet = project / "cards.csv"
+    sheet.write_text(
+        "question,answer,source\n"
+        "Qui a confirmé la fin de Dojo ?,Elon Musk,confirmée par le PDG Elon Musk\n"
+        "Qui a racheté Twitter ?,Elon Musk,Musk a racheté Twitter en 2022\n"
+        "Est-ce que Dojo est abandonné ?,Oui,\n", encoding="utf-8")
+    result = run_cli("import", str(sheet), "--into", "demo", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    assert "imported 1 card into" in result.output
+    assert "card 'qui-a-rachete-twitter': grounding: card 'qui-a-rachete-twitter': source " \
+        "not found in seed" in result.output
+    assert "card 'est-ce-que-dojo-est-abandonne': yes-no-question:" in result.output
+    assert [c["id"] for c in load_yaml(deck / "cards.yaml").data["cards"]] == [
+        "qui-a-confirme-la-fin-de-dojo"]
+    assert isinstance(api.validate(api.Project(project))["demo"], api.PreparedDeck)
