@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 import time
@@ -18,14 +19,15 @@ from synth import make_project
 def main(size: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = make_project(Path(tmp) / "p", size)
-        timings: list[tuple[str, float]] = []
+        timings: list[tuple[str, float, float]] = []
         clock = time.perf_counter()
 
         def lap(name: str) -> None:
             nonlocal clock
             now = time.perf_counter()
-            timings.append((name, now - clock))
-            clock = now
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            timings.append((name, now - clock, peak))
+            clock = time.perf_counter()
 
         from flashcards import api
         from flashcards.changes import plan_build
@@ -35,6 +37,7 @@ def main(size: int) -> None:
         from flashcards.lint import lint
         from flashcards.lock import read_lock
         from flashcards.pack import PackInput, pack_note, write_database
+        from flashcards.safety import check_markup, check_style
         from flashcards.validate import load_deck
         from flashcards.write import write_apkg, write_text_atomic
         lap("import the pipeline")
@@ -50,6 +53,10 @@ def main(size: int) -> None:
         report.extend(lint(notes, language="fr", has_seed=True,
                            disabled=sources.config.lint_disable))
         lap("lint")
+        report.extend(api._media_problems(sources, notes))
+        report.extend(check_markup(notes))
+        report.extend(check_style(deck_dir, api.STYLE_FILE))
+        lap("media, markup and style checks")
         packed = [pack_note(note, "synth", sources.config) for note in notes]
         lap("render fields (Markdown, typography, sanitise) + GUIDs")
         plan = plan_build("synth", deck_dir, sources.config, notes, packed,
@@ -66,11 +73,12 @@ def main(size: int) -> None:
         lap("zip (deflate) + digest")
         write_text_atomic(deck_dir / "flashcards.lock", plan.lock.to_json())
         lap("write the lock")
-        total = sum(t for _, t in timings)
-        print(f"| stage ({size:,} cards) | seconds | share |\n|---|---|---|")
-        for name, seconds in timings:
-            print(f"| {name} | {seconds:.2f} | {100 * seconds / total:.0f}% |")
-        print(f"| total | {total:.2f} | |")
+        total = sum(t for _, t, _ in timings)
+        print(f"| stage ({size:,} cards) | seconds | share | peak RSS so far, MiB |\n"
+              "|---|---|---|---|")
+        for name, seconds, peak in timings:
+            print(f"| {name} | {seconds:.2f} | {100 * seconds / total:.0f}% | {peak:.0f} |")
+        print(f"| total | {total:.2f} | | |")
 
 
 if __name__ == "__main__":

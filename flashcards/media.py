@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -34,6 +34,8 @@ _SOUND = re.compile(r"&#91;sound:([^\]<>\n]*[/\\][^\]<>\n]*)\]")
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+?)\1\s*\)""")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+# An image needs `![` or `<img`, a sound `[sound:`; an entity (`&#91;`) may spell either.
+_MAYBE_MEDIA = re.compile(r"[<\[&]")
 
 
 class MediaProblem(Exception):
@@ -121,6 +123,15 @@ def field_references(value: str) -> list[str]:
     return [m.group(2) for m in _IMG_SRC.finditer(value)] + _SOUND.findall(value)
 
 
+def replace_references(value: str, image: Callable[[str], str],
+                       sound: Callable[[str], str]) -> str:
+    """`value` with each image's source replaced by `image(reference)` (HTML-escaped) and each
+    sound, `[sound:…]` included, by `sound(reference)`."""
+    value = _IMG_SRC.sub(lambda m: m.group(1) + html.escape(image(m.group(2))) + m.group(3),
+                         value)
+    return _SOUND.sub(lambda m: sound(m.group(1)), value)
+
+
 def css_references(css: str) -> Iterable[tuple[str, int]]:
     """`url(…)` references of a style sheet to local files, with their offsets."""
     for match in _CSS_URL.finditer(css):
@@ -134,6 +145,8 @@ def check_media(deck_dir: Path, notes: Sequence[NoteSpec], language: str, css: s
     """An error, at the note's file:line, for every media reference that does not resolve."""
     problems = []
     for note in notes:
+        if not _MAYBE_MEDIA.search("".join(note.fields.values())):
+            continue  # nothing that could render to an image or a sound: skip rendering
         for value in _author_fields(note.type, note_fields(note, language)):
             for ref in field_references(value):
                 try:
@@ -172,9 +185,7 @@ def pack_media(deck_dir: Path, notes: Sequence[PackedNote], css: str = "") -> De
         return name
 
     def rewrite(value: str) -> str:
-        value = _IMG_SRC.sub(lambda m: m.group(1) + html.escape(rename(m.group(2)))
-                             + m.group(3), value)
-        return _SOUND.sub(lambda m: f"[sound:{rename(m.group(1))}]", value)
+        return replace_references(value, rename, lambda ref: f"[sound:{rename(ref)}]")
 
     rewritten = []
     for note in notes:

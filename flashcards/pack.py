@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import genanki
@@ -108,16 +109,43 @@ class _Model(genanki.Model):
         return super().to_json(self.mod, deck_id)
 
 
-class _Note(genanki.Note):
-    """A genanki note with its own `mod` and id (its cards take the ids after it)."""
+class _Fields:
+    """A note as genanki's own `Note` methods format it (fields, tags, card ordinals), without
+    the `Note` itself: its per-tag validation and cached properties cost more than the rows."""
 
-    def __init__(self, *, mod: int, nid: int, **kwargs: object) -> None:
-        super().__init__(**kwargs)
-        self.mod = mod
-        self.nid = nid
+    __slots__ = ("fields", "model", "tags")
 
-    def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # type: ignore[override]
-        super().write_to_db(cursor, self.mod, deck_id, itertools.count(self.nid))
+    def __init__(self, model: genanki.Model, fields: Sequence[str], tags: Sequence[str]) -> None:
+        self.model = model
+        self.fields = fields
+        self.tags = tags
+
+    cards = property(genanki.Note.cards.func)
+    _front_back_cards = genanki.Note._front_back_cards
+    _cloze_cards = genanki.Note._cloze_cards
+    format_fields = genanki.Note._format_fields
+    format_tags = genanki.Note._format_tags
+
+
+def card_ordinals(model: genanki.Model, fields: Sequence[str]) -> list[int]:
+    """The ordinals of the cards genanki makes for a note of `model` with `fields`, in its
+    order (card ids follow it)."""
+    return [card.ord for card in _Fields(model, fields, ()).cards]
+
+
+def _front_back_ordinals(model: genanki.Model) -> Callable[[Sequence[str]], list[int]]:
+    # A front/back note's cards depend only on which fields are empty: ask genanki once per
+    # pattern of empty fields.
+    known: dict[tuple[bool, ...], list[int]] = {}
+
+    def ordinals(fields: Sequence[str]) -> list[int]:
+        key = tuple(not value for value in fields)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = card_ordinals(model, fields)
+        return found
+
+    return ordinals
 
 
 @dataclass(frozen=True)
@@ -133,52 +161,60 @@ class PackInput:
     note_decks: Mapping[str, str] = field(default_factory=dict)  # note id → full deck name
 
 
-def build_package(data: PackInput) -> genanki.Package:
-    models = {t: _Model(n, data.notetype_mods[t]) for t, n in data.notetypes.items()}
-    main = genanki.Deck(deck_id(data.config.name), data.config.name,
-                        description=data.description_html)
-    decks = {main.name: main}
-    for position, note in enumerate(data.notes):
-        name = data.note_decks.get(note.id, main.name)
-        deck = decks.get(name) or decks.setdefault(name, genanki.Deck(deck_id(name), name))
-        deck.add_note(_Note(
-            mod=data.note_mods[note.id],
-            nid=data.note_ids[note.id],
-            model=models[note.type],
-            fields=list(note.fields),
-            guid=note.guid,
-            tags=sorted({*note.tags, *data.extra_tags.get(note.id, ())}),
-            due=position,
-        ))
-    return genanki.Package(list(decks.values()))
-
-
 def write_database(data: PackInput, database: Path) -> None:
     """Write the collection database of the package to `database`.
 
-    genanki writes the schema, the collection row, the deck and the models; the notes and
-    cards are genanki's own rows (fields, tags, sort field, card ordinals), inserted in bulk
-    in one transaction instead of one statement each."""
-    package = build_package(data)
-    notes: list[tuple[int, _Note]] = []
-    for deck in package.decks:
-        notes.extend((deck.deck_id, note) for note in deck.notes)
-        deck.notes = []
-    main = package.decks[0]
-    for model in {id(n.model): n.model for _, n in notes}.values():
-        main.add_model(model)
+    genanki writes the schema, the collection row, the decks and the models; the note and card
+    rows are formatted by genanki's own `Note` methods (fields, tags, sort field, card
+    ordinals), with each note's `mod` and id from the lock, and inserted in bulk in one
+    transaction instead of one statement each. Rows go in deck by deck (main deck first,
+    then subdecks as notes first use them), models as the notes first use them."""
+    main = genanki.Deck(deck_id(data.config.name), data.config.name,
+                        description=data.description_html)
+    decks = {main.name: main}
+    by_deck: dict[str, list[tuple[int, PackedNote]]] = {main.name: []}
+    for due, note in enumerate(data.notes):
+        name = data.note_decks.get(note.id, main.name)
+        if name not in decks:
+            decks[name] = genanki.Deck(deck_id(name), name)
+            by_deck[name] = []
+        by_deck[name].append((due, note))
+    models: dict[CardType, _Model] = {}
+    ordinals: dict[CardType, Callable[[Sequence[str]], list[int]]] = {}
+    note_rows = []
+    cards: list[tuple[int, int, int, int, list[int]]] = []  # nid, mod, deck id, due, ordinals
+    for name, notes in by_deck.items():
+        did = decks[name].deck_id
+        for due, note in notes:
+            model = models.get(note.type)
+            if model is None:
+                model = models[note.type] = _Model(data.notetypes[note.type],
+                                                   data.notetype_mods[note.type])
+                main.add_model(model)
+                ordinals[note.type] = (_front_back_ordinals(model)
+                                       if model.model_type == genanki.Model.FRONT_BACK
+                                       else partial(card_ordinals, model))
+            row = _Fields(model, note.fields,
+                          sorted({*note.tags, *data.extra_tags.get(note.id, ())}))
+            nid, mod = data.note_ids[note.id], data.note_mods[note.id]
+            note_rows.append((nid, note.guid, model.model_id, mod, -1, row.format_tags(),
+                              row.format_fields(), note.fields[model.sort_field_index], 0, 0,
+                              ""))
+            cards.append((nid, mod, did, due, ordinals[note.type](note.fields)))
+    del by_deck
+    package = genanki.Package(list(decks.values()))
     stamp = max([*data.note_mods.values(), *data.notetype_mods.values(), 0])
     connection = sqlite3.connect(database)
     try:
         cursor = connection.cursor()
         package.write_to_db(cursor, stamp, itertools.count())
-        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", [
-            (n.nid, n.guid, n.model.model_id, n.mod, -1, n._format_tags(), n._format_fields(),
-             n.sort_field, 0, 0, "") for _, n in notes])
-        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
-            (n.nid + 1 + i, n.nid, did, card.ord, n.mod, -1, 0, 0, n.due,
-             0, 0, 0, 0, 0, 0, 0, 0, "")
-            for did, n in notes for i, card in enumerate(n.cards)])
+        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
+        del note_rows
+        cursor.executemany(
+            "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            ((nid + 1 + i, nid, did, ordinal, mod, -1, 0, 0, due, 0, 0, 0, 0, 0, 0, 0, 0, "")
+             for nid, mod, did, due, card_ords in cards
+             for i, ordinal in enumerate(card_ords)))
         connection.commit()
     finally:
         connection.close()
