@@ -34,10 +34,8 @@ _PLAIN_TAGS = {
 _CONSTRUCTOR = yaml.SafeLoader("")
 _NO_ALIASES = yaml_rs.AliasLimits(max_alias_expansions_per_anchor=0, max_replay_stack_depth=0,
                                   max_total_replayed_events=0)
+_CONTAINERS = (dict, list)
 _PLAIN_COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
-# yaml-rs ignores tags (`!!python/object…` becomes plain data, `!!set` a Python set): a file
-# that may hold one goes through the positional parse, which refuses it with its position.
-_MAYBE_TAG = re.compile(r"(?:^|[ \t\[{,])!(?=[^ \t\n])", re.M)
 # Several documents: yaml-rs returns them as a list; one file holds one document.
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.M)
 # YAML forbids these (C0 and C1 controls but tab, newline, CR and NEL; DEL).
@@ -214,7 +212,7 @@ def load_yaml(path: Path) -> Document:
     yaml-rs (Rust, YAML 1.2: `yes` and dates stay strings) parses; it refuses duplicate keys,
     tags and aliases. When it refuses a file, PyYAML's positional parse explains why."""
     text = read_text(path)
-    if "!" in text and _MAYBE_TAG.search(text):
+    if "!" in text and _maybe_tag(text):
         return load_yaml_positional(path, text)
     try:
         data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_NO_ALIASES)
@@ -227,18 +225,37 @@ def load_yaml(path: Path) -> Document:
     return Document(path, data, text)
 
 
-def _suspicious(data: Any, depth: int = 0) -> bool:
-    """Nested too deep, or holding a number too long to be turned into text."""
-    if depth > MAX_DEPTH:
-        return True
-    if isinstance(data, dict):
-        values: Any = data.values()
-    elif isinstance(data, list):
-        values = data
-    else:
-        return isinstance(data, int) and data.bit_length() > 14_000
-    return any(_suspicious(value, depth + 1) for value in values
-               if isinstance(value, dict | list | int))
+def _maybe_tag(text: str) -> bool:
+    """Whether a `!` may start a YAML tag (after a space, a line start, `[`, `{` or `,`, and
+    followed by a non-space). yaml-rs ignores tags (`!!python/object…` becomes plain data,
+    `!!set` a Python set): such a file goes through the positional parse, which refuses
+    tags with their position."""
+    at = text.find("!")
+    while at >= 0:
+        if (at == 0 or text[at - 1] in " \t\n[{,") and text[at + 1:at + 2] not in ("", " ", "\t",
+                                                                               "\n"):
+            return True
+        at = text.find("!", at + 1)
+    return False
+
+
+def _suspicious(data: Any) -> bool:
+    """Nested too deep, or holding a number too long to be turned into text (level by
+    level: a deck's hundred thousand cards are one level)."""
+    if type(data) not in _CONTAINERS:
+        return type(data) is int and data.bit_length() > 14_000
+    level = [data]
+    for _ in range(MAX_DEPTH + 1):
+        below: list[Any] = []
+        for node in level:
+            values = node.values() if type(node) is dict else node
+            below += [v for v in values if type(v) in _CONTAINERS]
+            if any(type(v) is int and v.bit_length() > 14_000 for v in values):
+                return True
+        if not below:
+            return False
+        level = below
+    return True
 
 
 def load_yaml_positional(path: Path, text: str | None = None) -> Document:
