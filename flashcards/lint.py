@@ -60,6 +60,8 @@ _YES_NO_START = re.compile(
 _YES_NO_ANSWERS = {"oui", "non", "yes", "no", "vrai", "faux", "true", "false"}
 _TYPOGRAPHY_SUSPECTS = re.compile(r'["?!;:]|\.\.\.')
 _WORD = re.compile(r"\w+", re.UNICODE)
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_NO_SPACE_BEFORE = re.compile(r"\w(?:[?!;]|:(?!:|//)\s)")
 _TAGS = re.compile(r"<[^>]+>|[*_`#>]")
 _STOPWORDS = set("""le la les l un une des de du d à au aux en et ou que qu qui quoi quel
 quelle quels quelles est a ont sont son sa ses leur leurs ce cet cette ces pour par sur dans
@@ -126,20 +128,25 @@ def _gap_length(note: NoteSpec, language: str) -> Iterable[Finding]:
                               "hide a key word or two, not a whole clause")
 
 
+def _gap_answer(match: re.Match[str]) -> str:
+    return match.group(2)
+
+
 def _typography(note: NoteSpec, language: str) -> Iterable[Finding]:
     if not language.startswith("fr"):
         return
     for name, value in note.fields.items():
         if not _TYPOGRAPHY_SUSPECTS.search(value):
             continue
-        text = CLOZE_GAP.sub(lambda m: m.group(2), value)
-        text = re.sub(r"`[^`]*`", "", text)
+        text = CLOZE_GAP.sub(_gap_answer, value) if "{{" in value else value
+        if "`" in text:
+            text = _CODE_SPAN.sub("", text)
         problem = None
-        if re.search(r'"', text):
+        if '"' in text:
             problem = 'straight quotes "…"; use « … »'
         elif "..." in text:
             problem = "three dots; use the ellipsis …"
-        elif re.search(r"\w[?!;]", text) or re.search(r"\w:(?!:|//)\s", text):
+        elif _NO_SPACE_BEFORE.search(text):
             problem = "no space before ? ! : or ;"
         if problem:
             yield _diagnostic(note, "typography", f"{name}: {problem}",

@@ -20,7 +20,6 @@ ALLOWED_ATTRIBUTES = {"img": {"src", "alt"}, "span": {"class"}, "div": {"class"}
 
 # Controls (U+001F separates Anki's fields: one in a text would shift every field after it).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SINGLE_PARAGRAPH = re.compile(r"^<p>((?:(?!<p>).)*)</p>\n?$", re.S)
 _CLOZE_OPEN = re.compile(r"\{\{(?!c\d+::)")
 
 NBSP = "\u00a0"
@@ -29,20 +28,27 @@ NARROW_NBSP = "\u202f"
 
 _MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 # Text without these characters renders to itself (escaped): no Markdown parse needed.
-_MARKUP_CHARS = re.compile(r"[*_`\[\]<>&\\!#|~\n]|^\s*(?:[-+=]|\d+[.)])")
+_MARKUP_CHARS = re.compile(r"[*_`\[\]<>&\\!#|~\n]")
+_MARKUP_START = re.compile(r"\s*(?:[-+=]|\d+[.)])")
 # Markdown without raw HTML, links or images yields only allow-listed tags.
-_NEEDS_SANITIZING = re.compile(r"[<&]|\]\(|^\s*\[[^\]]*\]:", re.M)
+_RAW_HTML = re.compile(r"[<&]")
+_LINK_DEFINITION = re.compile(r"^\s*\[[^\]]*\]:", re.M)
 
 
 _TYPOGRAPHY_CHARS = re.compile(r"[?!;:«»']")
 
 
+# Spaces before ? ! ; (high) or : (not ::), after « and before » (even none), an apostrophe
+# between letters. Every branch starts with a character of one class, checked again behind
+# it: the regex engine then skips other characters without trying each branch.
 _FRENCH_SPACING = re.compile(
-    r"[ \t\u00a0\u202f]+(?P<high>[?!;])"
-    r"|[ \t\u00a0\u202f]+:(?!:)"
-    r"|«[ \t\u00a0\u202f]*"
-    r"|[ \t\u00a0\u202f]*»"
-    r"|(?<=\w)'(?=\w)")
+    r"[ \t\u00a0\u202f«»']"
+    r"(?:(?<=[ \t\u00a0\u202f])[ \t\u00a0\u202f]*(?P<high>[?!;])"
+    r"|(?<=[ \t\u00a0\u202f])[ \t\u00a0\u202f]*:(?!:)"
+    r"|(?<=[ \t\u00a0\u202f])[ \t\u00a0\u202f]*»"
+    r"|(?<=«)[ \t\u00a0\u202f]*"
+    r"|(?<=»)"
+    r"|(?<=\w')(?=\w))")
 
 
 def _french_space(match: re.Match[str]) -> str:
@@ -103,13 +109,13 @@ def markdown_field(text: str, language: str, *, cloze: bool = False) -> str:
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
     text = typography(text, language)
-    if not _MARKUP_CHARS.search(text):
+    if not _MARKUP_CHARS.search(text) and not _MARKUP_START.match(text):
         return neutralise_anki_markup(html.escape(text, quote=False), keep_cloze=cloze)
     rendered = pyromark.html(text, options=_MARKDOWN_OPTIONS).strip()
-    match = _SINGLE_PARAGRAPH.match(rendered)
-    if match:
-        rendered = match.group(1)
-    if _NEEDS_SANITIZING.search(text):
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and "<p>" not in rendered[3:]:
+        rendered = rendered[3:-4]  # a single paragraph: its text only
+    if _RAW_HTML.search(text) or "](" in text or ("]:" in text and
+                                                   _LINK_DEFINITION.search(text)):
         rendered = sanitize(rendered)
     return neutralise_anki_markup(rendered, keep_cloze=cloze)
 
