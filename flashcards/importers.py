@@ -374,6 +374,31 @@ def note_shape(kind: int, names: list[str], templates: list[tuple[str, str]]
     return f"it has {len(templates)} card templates that are not a question and its reverse"
 
 
+_OWN_NOTETYPE = re.compile(r"^flashcards · .+ \((?P<slug>[a-z0-9][a-z0-9_-]*)\)(?: v\d+)?$")
+
+
+def notetype_notes(names: list[str], deck: str) -> list[str]:
+    """What students who already have the package will see: Anki matches notes by GUID, but
+    updates a note only within the same notetype; otherwise it reports it "conflicting",
+    keeps the student's copy and its reviews, and drops the new wording (ANKI-NOTES.md)."""
+    slugs = {m["slug"] for m in map(_OWN_NOTETYPE.match, names) if m}
+    foreign = [n for n in names if not _OWN_NOTETYPE.match(n)]
+    notes = []
+    other = sorted(slugs - {deck})
+    if other:
+        notes.append(f"these notes were built by flashcards for the deck "
+                     f"{', '.join(map(repr, other))}: import them with --into {other[0]} to "
+                     "keep their notetypes; in another deck, students who have the package "
+                     "keep their reviews but not later edits of these notes")
+    if foreign:
+        kinds = ", ".join(sorted(set(foreign)))
+        notes.append(f"{len(foreign)} notes came with notetypes of their own ({kinds}): "
+                     "students who have that package keep every card and review, but Anki "
+                     "keeps their wording of those notes (it reports them 'conflicting'), so "
+                     "later edits of them reach only students new to the deck")
+    return notes
+
+
 def _protobuf_fields(data: bytes) -> dict[int, list[bytes | int]]:
     """Top-level fields of a protobuf message: enough to read Anki's notetype configs."""
     fields: dict[int, list[bytes | int]] = {}
@@ -496,6 +521,7 @@ def read_apkg(path: Path, result: ImportResult, seen: Seen) -> None:
     if len(decks) == 1:
         result.details["deck_name"] = decks[0]
     media_notes = 0
+    kept_types: list[str] = []
     for nid, guid, mid, tags, flds in notes:
         where = f"note {nid}"
         notetype = notetypes.get(mid)
@@ -529,10 +555,14 @@ def read_apkg(path: Path, result: ImportResult, seen: Seen) -> None:
         except UsageError as exc:
             result.skipped.append(Skipped(where, f"notetype {notetype.name!r}: {exc}"))
             continue
+        before = len(result.cards)
         _keep(result, where, card, seen)
+        if len(result.cards) > before:
+            kept_types.append(notetype.name)
     if media_notes:
         result.notes.append(f"{media_notes} notes referenced images or sounds: media are not "
                             "imported (the text was kept)")
+    result.notes.extend(notetype_notes(kept_types, result.deck))
 
 
 # ---- into a deck -----------------------------------------------------------------------------
@@ -592,8 +622,8 @@ def import_file(project: Project, file: Path, deck: str, *, language: str = "fr"
         read_apkg(file, result, seen)
     else:
         read_csv(file, result, seen)
-    if not result.cards:
-        return result
+    if not result.cards or (dry_run and not deck_dir.exists()):
+        return result  # a dry run writes nothing, not even a deck to check the cards in
     created = not deck_dir.exists()
     if created:
         name = result.details.get("deck_name") or deck.replace("-", " ").capitalize()
@@ -613,7 +643,7 @@ def import_file(project: Project, file: Path, deck: str, *, language: str = "fr"
         result.notes.append(f"{warned} imported cards have warnings: run `flashcards lint "
                             f"{deck}` to see them")
     if dry_run or not result.cards:
-        if created:
+        if created:  # every card was refused: leave no empty deck behind
             shutil.rmtree(deck_dir, ignore_errors=True)
         return result
     write_atomic(deck_dir / "cards.yaml", lambda handle: handle.write(data))

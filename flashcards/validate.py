@@ -219,6 +219,20 @@ def check_ids(sources: DeckSources) -> list[Diagnostic]:
                 doc.position((*loc, "id")), code="duplicate-id"))
         else:
             seen[ident] = (file, loc)
+    guids: dict[str, int] = {}
+    for i, card in enumerate(sources.cards.cards):
+        if card.guid is None:
+            continue
+        if card.guid in guids:
+            first = sources.origin("cards.yaml", ("cards", guids[card.guid], "guid"))
+            doc = sources.documents["cards.yaml"]
+            diagnostics.append(Diagnostic(
+                doc.path, f"duplicate guid {card.guid!r} (first used at {first})",
+                "a GUID is one note's identity in Anki, which would skip the second card: "
+                "remove the guid of the card that did not come from the imported deck",
+                doc.position(("cards", i, "guid")), code="duplicate-id"))
+        else:
+            guids[card.guid] = i
     template_ids: set[str] = set()
     for i, template in enumerate(sources.templates.templates):
         if template.id in template_ids:

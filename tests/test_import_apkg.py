@@ -175,3 +175,44 @@ def test_note_shapes():
     assert (shape.card_type, shape.question, shape.answer) == ("type-in", 0, 1)
     assert note_shape(1, ["Text", "Back Extra"], [("{{cloze:Text}}", "")]).extra == 1
     assert isinstance(note_shape(0, ["A"], [("{{A}}", "{{A}}")]), str)
+
+
+def test_two_cards_with_one_guid_are_refused(project, write_deck):
+    write_deck("demo", deck="name: Demo\n", cards="""
+        cards:
+          - id: a
+            question: Q ?
+            answer: R
+            guid: abc
+          - id: b
+            question: Autre ?
+            answer: S
+            guid: abc
+        """)
+    result = run_cli("validate", "--root", str(project))
+    assert result.exit_code == 1
+    assert "cards.yaml:9:11: error[duplicate-id]: duplicate guid" in result.output
+    assert "duplicate guid 'abc' (first used at" \
+        in result.output
+
+
+def test_what_students_will_see_is_said(project, write_deck, tmp_path):
+    write_deck("demo", cards=STARTER_CARDS)
+    [built] = api.build(api.Project(project))
+    other = new_project(tmp_path / "other")
+    moved = run_cli("import", str(built.package), "--into", "copie", "--root",
+                    str(other.root), "--dry-run")
+    assert "built by flashcards for the deck 'demo': import them with --into demo" \
+        in moved.output
+    same = run_cli("import", str(built.package), "--into", "demo", "--root", str(other.root),
+                   "--dry-run")
+    assert "note:" not in same.output
+
+    package = tmp_path / "vocab.apkg"
+    genanki.Package(vocabulary_deck()).write_to_file(package)
+    foreign = run_cli("import", str(package), "--into", "vocab", "--root", str(other.root),
+                      "--dry-run")
+    assert "6 notes came with notetypes of their own (Basic (and reversed card) (genanki)" \
+        in foreign.output and "'conflicting'" in foreign.output
+    assert sorted(p.name for p in other.root.iterdir()) == ["decks"]  # dry runs wrote nothing
+    assert not any(other.decks_dir.iterdir())
