@@ -66,7 +66,7 @@ def count_cards(note: NoteSpec) -> int:
     if note.type is CardType.CLOZE:
         from flashcards.check import CLOZE_GAP
 
-        return len({n for n, _ in CLOZE_GAP.findall(note.fields.get("Text", ""))})
+        return len({m.group(1) for m in CLOZE_GAP.finditer(note.fields.get("Text", ""))})
     return len(NOTETYPES[note.type].templates)
 
 

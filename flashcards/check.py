@@ -12,7 +12,8 @@ from flashcards.diagnostics import Diagnostic, Position, Report
 from flashcards.grounding import Seed
 from flashcards.models import CardType, NoteSpec
 
-CLOZE_GAP = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.S)
+# A gap as Anki reads it: {{c1::answer}} or {{c1::answer::hint}} (groups: number, answer, hint).
+CLOZE_GAP = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 _LOOSE_CLOZE = re.compile(r"\{\{\s*c\d+\s*:|\{\{c\d+:[^:]")
 
 
@@ -40,7 +41,7 @@ def check_cloze(note: NoteSpec) -> list[Diagnostic]:
             problems.append(_error(note, "a cloze text needs at least one gap",
                                    "mark a gap as {{c1::answer}}; each number makes a card",
                                    "cloze"))
-        elif any(int(number) == 0 or not answer.strip() for number, answer in gaps):
+        elif any(int(number) == 0 or not answer.strip() for number, answer, _ in gaps):
             problems.append(_error(note, "a cloze gap is empty or numbered c0",
                                    "number gaps from c1 and put the hidden words inside",
                                    "cloze"))

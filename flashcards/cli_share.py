@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,52 +20,75 @@ from flashcards.cli import (
     out,
 )
 
+if TYPE_CHECKING:
+    from flashcards.verify import VerifyReport
+
+
+def _error(message: str, code: int, json_output: bool) -> typer.Exit:
+    """An error that is not in a source file: on stderr, or as JSON with --json."""
+    if json_output:
+        emit_json({"ok": False, "error": message})
+    else:
+        err.print(f"error: {message}", markup=False)
+    return typer.Exit(code)
+
 
 @app.command()
 def verify(
     packages: Annotated[list[Path], typer.Argument(
-        help="Packages (.apkg) to check.", show_default=False, dir_okay=False)],
+        help="Packages (.apkg) to check.", show_default=False, metavar="PACKAGE.apkg")],
     json_output: JsonOpt = False,
 ) -> None:
     """Import packages into a throwaway Anki collection, as a student would, and report
     notes, cards, decks, notetypes, media and problems (empty fronts, clozes without a gap,
-    cards that do not render, missing media, active content). Exit 1 when there are findings.
+    cards that do not render, missing media, active content). Exit 1 when there are findings
+    or a file is not a package, 2 when a file is missing.
 
     Needs the Anki engine: pip install 'flashcards[verify]'.
 
     Example: flashcards verify dist/dojo.apkg
     """
     from flashcards.project import UsageError
-    from flashcards.verify import PackageError, verify_package
+    from flashcards.verify import EngineMissing, PackageError, verify_package
 
-    reports = []
+    documents: list[dict[str, object]] = []
+    exit_code = 0
     for package in packages:
         try:
-            reports.append(verify_package(package))
-        except UsageError as exc:
-            err.print(f"error: {exc}", markup=False)
-            raise typer.Exit(2) from None
-        except PackageError as exc:
-            err.print(f"error: {exc}", markup=False)
-            raise typer.Exit(1) from None
+            report = verify_package(package)
+        except EngineMissing as exc:
+            raise _error(str(exc), 2, json_output) from None
+        except (UsageError, PackageError) as exc:  # this file only: the others are verified
+            exit_code = max(exit_code, 2 if isinstance(exc, UsageError) else 1)
+            documents.append({"package": str(package), "ok": False, "error": str(exc)})
+            if not json_output:
+                err.print(f"error: {exc}", markup=False)
+            continue
+        documents.append(report.to_dict())
+        if not report.ok:
+            exit_code = max(exit_code, 1)
+        if not json_output:
+            _print_report(report)
     if json_output:
-        documents = [r.to_dict() for r in reports]
         emit_json(documents if len(documents) > 1 else documents[0])
-    else:
-        for r in reports:
-            out.print(f"{r.package}: {r.notes} notes, {r.cards} cards, {len(r.media)} media "
-                      f"files", markup=False)
-            out.print(f"  decks: {', '.join(r.decks) or 'none'}", markup=False)
-            out.print(f"  notetypes: {', '.join(r.notetypes) or 'none'}", markup=False)
-            for finding in r.findings:
-                err.print(f"  {finding}", markup=False)
-            count = len(r.findings)
-            out.print("  ok: no finding" if r.ok else
-                      f"  {count} finding{'s' * (count != 1)}", markup=False)
-    if not all(r.ok for r in reports):
-        raise typer.Exit(1)
+    if exit_code:
+        raise typer.Exit(exit_code)
 
 
+def _print_report(report: VerifyReport) -> None:
+    out.print(f"{report.package}: {report.notes} notes, {report.cards} cards, "
+              f"{len(report.media)} media files", markup=False)
+    out.print(f"  decks: {', '.join(report.decks) or 'none'}", markup=False)
+    out.print(f"  notetypes: {', '.join(report.notetypes) or 'none'}", markup=False)
+    for finding in report.findings:
+        err.print(f"  {finding}", markup=False)
+    count = len(report.findings)
+    out.print("  ok: no finding" if report.ok else f"  {count} finding{'s' * (count != 1)}",
+              markup=False)
+
+
+# The same formats as flashcards.export.ExportFormat, which `--help` must not import (start-up
+# stays lean).
 class ExportFormatOpt(StrEnum):
     CSV = "csv"
     MD = "md"
@@ -89,20 +112,21 @@ def export(
     """
     from flashcards.diagnostics import SourceError
     from flashcards.export import ExportFormat
-    from flashcards.export import export as do_export
+    from flashcards.export import export as export_decks
     from flashcards.project import UsageError
 
     project = _project(root)
     try:
-        results = do_export(project, decks or [], ExportFormat(format.value), out_dir)
+        results = export_decks(project, decks or [], ExportFormat(format.value), out_dir)
     except UsageError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise _error(str(exc), 2, json_output) from None
     except SourceError as exc:
         raise _fail_sources(exc) from None
     except OSError as exc:
-        err.print(f"error: cannot write the export: {exc}", markup=False)
-        raise typer.Exit(1) from None
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise _error(f"cannot export: {where}{exc.strerror or exc} (check that the --out "
+                     "folder can be written and the disk has space; no file was left "
+                     "half-written)", 1, json_output) from None
     if json_output:
         emit_json([{"deck": r.slug, "path": str(r.path), "format": r.format.value,
                     "notes": r.notes, "cards": r.cards} for r in results])

@@ -15,12 +15,15 @@ from enum import StrEnum
 from pathlib import Path
 
 from flashcards.api import PreparedDeck, validate
+from flashcards.check import CLOZE_GAP
+from flashcards.describe import facts_line, markdown_escape
 from flashcards.diagnostics import SourceError
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
 from flashcards.pack import pack_note
 from flashcards.project import Project
 from flashcards.render import typography
+from flashcards.subdecks import note_decks
 from flashcards.write import write_text_atomic
 
 
@@ -28,12 +31,6 @@ class ExportFormat(StrEnum):
     CSV = "csv"
     MD = "md"
     HTML = "html"
-
-
-EXTENSIONS = {ExportFormat.CSV: "csv", ExportFormat.MD: "md", ExportFormat.HTML: "html"}
-
-# A gap as it reaches Anki: {{c1::answer}} or {{c1::answer::hint}} (no nesting in our decks).
-CLOZE_GAP = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 
 
 @dataclass(frozen=True)
@@ -90,6 +87,8 @@ def cloze_side(text: str, number: int, *, answer: bool) -> str:
 
 
 def card_views(card_type: CardType, fields: dict[str, str]) -> tuple[CardView, ...]:
+    """The cards Anki makes of a note: one per gap number of a cloze, two for a reverse note,
+    else one."""
     if card_type is CardType.CLOZE:
         text = fields.get("Text", "")
         numbers = sorted({int(n) for n, _, _ in CLOZE_GAP.findall(text)})
@@ -103,8 +102,6 @@ def card_views(card_type: CardType, fields: dict[str, str]) -> tuple[CardView, .
 
 
 def note_views(deck: PreparedDeck) -> list[NoteView]:
-    from flashcards.subdecks import note_decks
-
     config = deck.sources.config
     decks = note_decks(deck.sources, deck.notes)
     views = []
@@ -116,10 +113,25 @@ def note_views(deck: PreparedDeck) -> list[NoteView]:
     return views
 
 
-def subdeck_label(deck_name: str, name: str) -> str:
-    """`Deck::Personnes` → `Personnes`; nested subdecks read `A › B`."""
-    part = name.removeprefix(deck_name + "::") if name != deck_name else name
-    return part.replace("::", " › ")
+@dataclass(frozen=True)
+class Group:
+    """The notes of one (sub)deck, in the deck's order."""
+
+    deck: str  # the Anki deck name: `Deck::Personnes`
+    heading: str | None  # `Personnes`, `Puces › TSMC`; None when no note is in a subdeck
+    views: list[NoteView]
+
+
+def subdeck_groups(deck: PreparedDeck) -> list[Group]:
+    """The deck's notes, grouped by the (sub)deck their cards go to."""
+    name = deck.sources.config.name
+    groups: dict[str, list[NoteView]] = {}
+    for view in note_views(deck):
+        groups.setdefault(view.deck, []).append(view)
+    if list(groups) == [name]:
+        return [Group(name, None, groups[name])]
+    return [Group(full, full.removeprefix(name + "::").replace("::", " › "), views)
+            for full, views in groups.items()]
 
 
 # ---- CSV -----------------------------------------------------------------------------------
@@ -157,16 +169,9 @@ def export_csv(deck: PreparedDeck) -> str:
 
 # ---- Markdown ------------------------------------------------------------------------------
 
-_MD_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::.*?)?\}\}", re.S)
-
-
 def _md_block(text: str, indent: str) -> str:
     lines = text.strip().splitlines() or [""]
     return ("\n" + indent).join(line.rstrip() for line in lines)
-
-
-def _md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
 
 
 _MD_MEDIA = re.compile(r"(\]\()media/([^)\s]+)(\))|\[sound:media/([^\]\s]+)\]")
@@ -196,17 +201,13 @@ def export_markdown(deck: PreparedDeck, out_dir: Path | None = None) -> str:
     media/ folder from `out_dir`, where the sheet is written."""
     config = deck.sources.config
     language = config.language
-    views = note_views(deck)
-    parts = [f"# {_md_escape(config.name)}", "", _md_escape(deck_facts(deck)), ""]
+    parts = [f"# {markdown_escape(config.name)}", "", markdown_escape(facts_line(deck)), ""]
     if config.description.strip():
         parts += [typography(config.description.strip(), language), ""]
-    groups: dict[str, list[NoteView]] = {}
-    for view in views:
-        groups.setdefault(view.deck, []).append(view)
-    for name, members in groups.items():
-        if len(groups) > 1 or name != config.name:
-            parts += [f"## {_md_escape(subdeck_label(config.name, name))}", ""]
-        for view in members:
+    for group in subdeck_groups(deck):
+        if group.heading:
+            parts += [f"## {markdown_escape(group.heading)}", ""]
+        for view in group.views:
             parts += _md_note(view, language)
     text = "\n".join(parts).rstrip() + "\n"
     return _md_media(text, deck.sources.root / "media", out_dir)
@@ -215,7 +216,7 @@ def export_markdown(deck: PreparedDeck, out_dir: Path | None = None) -> str:
 def _md_note(view: NoteView, language: str) -> list[str]:
     spec = view.spec
     if view.type is CardType.CLOZE:
-        text = _MD_CLOZE.sub(lambda m: f"**{m.group(1)}**", spec.fields.get("Text", ""))
+        text = CLOZE_GAP.sub(lambda m: f"**{m.group(2)}**", spec.fields.get("Text", ""))
         lines = [f"- {_md_block(typography(text, language), '  ')}"]
     else:
         question = typography(spec.fields.get("Question", ""), language)
@@ -224,44 +225,16 @@ def _md_note(view: NoteView, language: str) -> list[str]:
     if spec.fields.get("Extra"):
         lines.append(f"  \n  *{_md_block(typography(spec.fields['Extra'], language), '  ')}*")
     if spec.source:
-        quoted = _md_escape(typography(spec.source, language))
+        quoted = markdown_escape(typography(spec.source, language))
         lines += ["", f"  > {_md_block(quoted, '  > ')}"]
     return [*lines, ""]
 
 
-_LABELS = {
-    "fr": {"version": "Version", "notes": "notes", "cards": "cartes", "source": "Source",
-           "licence": "Licence", "published": "article du"},
-    "en": {"version": "Version", "notes": "notes", "cards": "cards", "source": "Source",
-           "licence": "Licence", "published": "article of"},
-}
-
-
-def deck_facts(deck: PreparedDeck) -> str:
-    """`Version 1.0.0 · 162 notes · 181 cartes · Source : …, article du 15 août 2025 ·
-    Licence : …`, plain text with the language's typography."""
-    from flashcards.describe import article_date
-
-    config = deck.sources.config
-    labels = _LABELS.get(config.language.split("-")[0], _LABELS["en"])
-    facts = [f"{labels['version']} {config.version}", f"{len(deck.notes)} {labels['notes']}",
-             f"{deck.card_count()} {labels['cards']}"]
-    source = [deck.seed.path.name] if deck.seed is not None else []
-    if getattr(config, "source_url", None):
-        source = [str(config.source_url)]
-    date = article_date(config)
-    if date:
-        source.append(f"{labels['published']} {date}")
-    if source:
-        facts.append(f"{labels['source']} : {', '.join(source)}")
-    if config.licence:
-        facts.append(f"{labels['licence']} : {config.licence}")
-    return typography(" · ".join(facts), config.language)
-
-
 # ---- writing -------------------------------------------------------------------------------
 
-def render(deck: PreparedDeck, format: ExportFormat, out_dir: Path | None = None) -> str:
+def export_text(deck: PreparedDeck, format: ExportFormat, out_dir: Path | None = None) -> str:
+    """The text of `deck`'s export; `out_dir`, where it will be written, anchors the Markdown
+    sheet's links to media."""
     if format is ExportFormat.CSV:
         return export_csv(deck)
     if format is ExportFormat.MD:
@@ -293,10 +266,10 @@ def export(project: Project, decks: Sequence[str] = (), format: ExportFormat = E
     if problems:
         raise SourceError(problems)
     prepared = [deck for deck in results.values() if isinstance(deck, PreparedDeck)]
-    texts = [(deck, render(deck, format, out_dir)) for deck in prepared]
+    texts = [(deck, export_text(deck, format, out_dir)) for deck in prepared]
     written = []
     for deck, text in texts:
-        path = out_dir / f"{deck.slug}.{EXTENSIONS[format]}"
+        path = out_dir / f"{deck.slug}.{format.value}"
         write_text_atomic(path, text)
         written.append(ExportResult(deck.slug, path, format, len(deck.notes), deck.card_count()))
         if progress:

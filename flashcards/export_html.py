@@ -5,14 +5,16 @@ Content-Security-Policy forbids loading anything), and a print stylesheet for ha
 from __future__ import annotations
 
 import base64
-import html
 import mimetypes
-import re
 from html import escape
 from pathlib import Path
 
 from flashcards.api import PreparedDeck, deck_css
-from flashcards.export import CardView, NoteView, deck_facts, note_views, subdeck_label
+from flashcards.describe import facts_line
+from flashcards.export import CardView, NoteView, subdeck_groups
+from flashcards.labels import labels
+from flashcards.media import MediaProblem, replace_references, resolve
+from flashcards.models import CardType
 from flashcards.notetypes import CSS as CARD_CSS
 from flashcards.render import markdown_field
 
@@ -47,92 +49,67 @@ article.card .tags { margin-top: .8em; font-size: .6em; color: #888; text-align:
 """
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; media-src data:"
-_IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
-_SOUND = re.compile(r"(?:&#91;|\[)sound:([^\]<>\n]+)\]")
 
 
-def _data_uri(deck_dir: Path, reference: str) -> str | None:
-    """A file of the deck's media/ folder as a data: URI (the page stays one file); None for
-    anything else, which the page's Content-Security-Policy then refuses to load."""
-    media = (deck_dir / "media").resolve()
-    path = (deck_dir / html.unescape(reference)).resolve()
-    if not path.is_relative_to(media) or not path.is_file():
-        path = (media / html.unescape(reference)).resolve()  # a name already packed
-        if not path.is_relative_to(media) or not path.is_file():
-            return None
+def _data_uri(deck_dir: Path, reference: str) -> str:
+    """A file of the deck's media/ folder as a data: URI, so that the page stays one file."""
+    try:
+        path = resolve(deck_dir, reference)
+    except MediaProblem:  # validation reported it; the page's CSP refuses to load it
+        return reference
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
 def inline_media(fragment: str, deck_dir: Path) -> str:
-    """Images and sounds of a field, embedded: `<img src="data:…">`, `<audio controls>`."""
-    if "<img" not in fragment and "sound:" not in fragment:
-        return fragment
-
-    def image(match: re.Match[str]) -> str:
-        uri = _data_uri(deck_dir, match.group(2))
-        return match.group(1) + uri + match.group(3) if uri else match.group(0)
-
-    def sound(match: re.Match[str]) -> str:
-        uri = _data_uri(deck_dir, match.group(1))
-        return f'<audio controls src="{uri}"></audio>' if uri else match.group(0)
-
-    return _SOUND.sub(sound, _IMG_SRC.sub(image, fragment))
-
-_LABELS = {
-    "fr": {"question": "Question", "answer": "Réponse"},
-    "en": {"question": "Question", "answer": "Answer"},
-}
+    """A field's images and sounds, embedded: `<img src="data:…">`, `<audio controls>`."""
+    return replace_references(
+        fragment, lambda ref: _data_uri(deck_dir, ref),
+        lambda ref: f'<audio controls src="{escape(_data_uri(deck_dir, ref))}"></audio>')
 
 
-def _back_matter(view: NoteView, deck_dir: Path) -> str:
+def _back_matter(view: NoteView, words: dict[str, str], deck_dir: Path) -> str:
     parts = []
     if view.extra:
         parts.append(f'<div class="extra">{inline_media(view.extra, deck_dir)}</div>')
     if view.source:
-        parts.append(f'<div class="source"><span class="source-label">Source</span>'
+        parts.append(f'<div class="source"><span class="source-label">{words["source"]}</span>'
                      f"{view.source}</div>")
     return "".join(parts)
 
 
-def _card(view: NoteView, card: CardView, ordinal: int, labels: dict[str, str],
+def _card(view: NoteView, card: CardView, ordinal: int, words: dict[str, str],
           deck_dir: Path) -> str:
-    face = "question" if view.type.value == "cloze" or ordinal == 0 else "answer"
+    # The deck's CSS styles `.question` and `.answer`: a reverse card's front is the answer.
+    face = "question" if view.type is CardType.CLOZE or ordinal == 0 else "answer"
     other = "answer" if face == "question" else "question"
     tags = " ".join(escape(t) for t in view.tags)
     return (
         f'<article class="card" id="{escape(view.id)}-{ordinal + 1}" '
         f'data-note="{escape(view.id)}" data-type="{view.type.value}">'
-        f'<div class="front"><span class="side-label">{labels["question"]}</span>'
+        f'<div class="front"><span class="side-label">{words["question"]}</span>'
         f'<div class="{face}">{inline_media(card.front, deck_dir)}</div></div>'
         f'<hr class="answer-rule">'
-        f'<div class="back"><span class="side-label">{labels["answer"]}</span>'
+        f'<div class="back"><span class="side-label">{words["answer"]}</span>'
         f'<div class="{other}">{inline_media(card.back, deck_dir)}</div>'
-        f"{_back_matter(view, deck_dir)}</div>"
+        f"{_back_matter(view, words, deck_dir)}</div>"
         f'<div class="tags">{tags}</div></article>'
     )
 
 
 def export_html(deck: PreparedDeck) -> str:
+    """The page: the deck's title, facts and description, then every card, grouped by
+    subdeck. The deck's style.css applies (validation refused anything in it that could
+    run or load)."""
     config = deck.sources.config
     language = config.language
-    labels = _LABELS.get(language.split("-")[0], _LABELS["en"])
-    views = note_views(deck)
-    from flashcards.verify import active_content
-
-    extra_css = deck_css(deck)
-    if active_content(extra_css):
-        extra_css = ""  # never let a deck's CSS call out from a handout
-    groups: dict[str, list[NoteView]] = {}
-    for view in views:
-        groups.setdefault(view.deck, []).append(view)
+    words = labels(language)
     sections = []
-    for name, members in groups.items():
-        heading = (f"<h2>{escape(subdeck_label(config.name, name))}</h2>"
-                   if len(groups) > 1 or name != config.name else "")
-        cards = "\n".join(_card(view, card, i, labels, deck.sources.root)
-                          for view in members for i, card in enumerate(view.cards))
-        sections.append(f'<section class="subdeck" data-deck="{escape(name)}">{heading}\n'
+    for group in subdeck_groups(deck):
+        heading = f"<h2>{escape(group.heading)}</h2>" if group.heading else ""
+        cards = "\n".join(_card(view, card, i, words, deck.sources.root)
+                          for view in group.views for i, card in enumerate(view.cards))
+        sections.append(f'<section class="subdeck" data-deck="{escape(group.deck)}">{heading}\n'
                         f"{cards}\n</section>")
     description = markdown_field(config.description, language) if config.description else ""
     return f"""<!DOCTYPE html>
@@ -144,14 +121,14 @@ def export_html(deck: PreparedDeck) -> str:
 <title>{escape(config.name)}</title>
 <style>
 {CARD_CSS}
-{extra_css}
+{deck_css(deck)}
 {PAGE_CSS}
 </style>
 </head>
 <body>
 <header class="deck">
 <h1>{escape(config.name)}</h1>
-<p class="meta">{escape(deck_facts(deck))}</p>
+<p class="meta">{escape(facts_line(deck))}</p>
 <div class="description">{description}</div>
 </header>
 {chr(10).join(sections)}

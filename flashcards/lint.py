@@ -120,7 +120,7 @@ def _answer_in_question(note: NoteSpec, language: str) -> Iterable[Finding]:
 
 
 def _gap_length(note: NoteSpec, language: str) -> Iterable[Finding]:
-    for number, gap in CLOZE_GAP.findall(note.fields.get("Text", "")):
+    for number, gap, _hint in CLOZE_GAP.findall(note.fields.get("Text", "")):
         hidden = gap.split("::")[0]
         if len(words(hidden)) > MAX_GAP_WORDS:
             yield _diagnostic(note, "cloze-gap-length",

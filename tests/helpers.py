@@ -47,6 +47,24 @@ facts:
     source: c'était en janvier 2021
 """
 
+# A card with an image and a sound of the deck's media/ folder (see `add_media`).
+MEDIA_CARDS = """
+cards:
+  - id: carte
+    question: "Où se trouve Dojo ? ![la carte](media/carte.png)"
+    answer: "En Californie [sound:media/lecture.mp3]"
+    source: Tesla a mis un terme à son ambitieux projet de supercalculateur
+"""
+
+
+def add_media(deck: Path, files: dict[str, bytes]) -> Path:
+    """Put `files` (name → bytes) into the deck folder's media/; returns that folder."""
+    media = deck / "media"
+    media.mkdir(exist_ok=True)
+    for name, data in files.items():
+        (media / name).write_bytes(data)
+    return media
+
 
 def run_cli(*args: str):
     return CliRunner().invoke(app, list(args), catch_exceptions=False)

@@ -11,8 +11,9 @@ from pathlib import Path
 from anki.import_export_pb2 import CsvMetadata, ImportCsvRequest
 
 from flashcards import api
+from flashcards.diagnostics import Severity
 from flashcards.export import CSV_COLUMNS, ExportFormat, export
-from tests.helpers import STARTER_CARDS, STARTER_FACTS, run_cli
+from tests.helpers import MEDIA_CARDS, STARTER_CARDS, STARTER_FACTS, add_media, run_cli
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -135,15 +136,8 @@ def test_subdecks_group_the_sheet_and_the_csv_deck_column(project, write_deck, a
 
 
 def test_markdown_links_media_from_where_the_sheet_is(project, write_deck):
-    folder = write_deck("demo", cards="""
-        cards:
-          - id: carte
-            question: "Où se trouve Dojo ? ![la carte](media/carte.png)"
-            answer: "En Californie [sound:media/lecture.mp3]"
-        """)
-    (folder / "media").mkdir()
-    (folder / "media" / "carte.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    (folder / "media" / "lecture.mp3").write_bytes(b"ID3")
+    folder = write_deck("demo", cards=MEDIA_CARDS)
+    add_media(folder, {"carte.png": b"\x89PNG\r\n\x1a\n", "lecture.mp3": b"ID3"})
     [result] = export(api.Project(project), format=ExportFormat.MD,
                       out_dir=project / "out" / "sheets")
     sheet = result.path.read_text(encoding="utf-8")
@@ -151,3 +145,60 @@ def test_markdown_links_media_from_where_the_sheet_is(project, write_deck):
     assert "[🔊 lecture.mp3](../../decks/demo/media/lecture.mp3)" in sheet
     linked = result.path.parent / "../../decks/demo/media/carte.png"
     assert linked.resolve() == (folder / "media" / "carte.png").resolve()
+
+
+def test_a_cloze_hint_is_shown_as_anki_shows_it(project, write_deck):
+    write_deck("demo", cards="""
+        cards:
+          - id: unveiled
+            type: cloze
+            text: "Le concept de Dojo fut dévoilé en {{c1::2021::année}}."
+        """)
+    [table] = export(api.Project(project), format=ExportFormat.CSV)
+    [row] = _rows(table.path.read_text(encoding="utf-8"))
+    assert row["Front"] == "Le concept de Dojo fut dévoilé en [année]."
+    assert row["Back"] == "Le concept de Dojo fut dévoilé en <b>2021</b>."
+    [sheet] = export(api.Project(project), format=ExportFormat.MD)
+    assert "dévoilé en **2021**." in sheet.path.read_text(encoding="utf-8")
+
+
+def test_a_gap_with_only_a_hint_is_refused_at_its_line(project, write_deck):
+    write_deck("demo", cards="""
+        cards:
+          - id: unveiled
+            type: cloze
+            text: "Le concept de Dojo fut dévoilé en {{c1::::année}}."
+        """)
+    [outcome] = api.validate(api.Project(project)).values()
+    assert isinstance(outcome, api.SourceError)
+    [problem] = [d for d in outcome.diagnostics if d.severity is Severity.ERROR]
+    assert problem.file.name == "cards.yaml" and problem.position.line == 2
+    assert problem.code == "cloze" and "empty" in problem.message
+
+
+def test_the_sheet_names_the_article_s_address_and_date(project, write_deck):
+    write_deck("demo", deck="""
+        name: Demo
+        seed: tesla-dojo-2025-08-15.fr
+        source_url: https://www.developpez.com/actu/dojo
+        published: 2025-09-01
+        """, cards=STARTER_CARDS)
+    [result] = export(api.Project(project), format=ExportFormat.MD)
+    assert ("Source\u00a0: https://www.developpez.com/actu/dojo, article du 1er septembre 2025"
+            in result.path.read_text(encoding="utf-8"))
+
+
+def test_unwritable_out_folder_and_unknown_format_are_clear_errors(project, write_deck,
+                                                                   monkeypatch):
+    write_deck("demo", cards=STARTER_CARDS)
+    monkeypatch.chdir(project)
+    (project / "a-file").write_text("", encoding="utf-8")
+    out = str(project / "a-file" / "handouts")
+    run = run_cli("export", "--out", out)
+    assert run.exit_code == 1 and "Traceback" not in run.output
+    assert f"cannot export: {out}: Not a directory" in run.stderr and "--out" in run.stderr
+    run = run_cli("export", "--out", out, "--json")
+    assert run.exit_code == 1 and "Not a directory" in json.loads(run.stdout)["error"]
+    run = run_cli("export", "--format", "pdf")
+    assert run.exit_code == 2 and "'pdf' is not one of 'csv', 'md', 'html'" in run.output
+    assert not (project / "dist").exists()

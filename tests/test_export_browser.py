@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from flashcards import api
 from flashcards.export import ExportFormat, export
-from tests.helpers import STARTER_CARDS, STARTER_FACTS
+from tests.helpers import MEDIA_CARDS, STARTER_CARDS, STARTER_FACTS, add_media
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -169,15 +169,8 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 
 def test_images_and_sounds_are_embedded(browser, project, write_deck):
-    folder = write_deck("demo", cards="""
-        cards:
-          - id: map
-            question: "Où se trouve le centre de données ?\\n\\n![plan](media/plan.png)"
-            answer: "À Palo Alto [sound:media/lecture.wav]"
-        """)
-    (folder / "media").mkdir()
-    (folder / "media" / "plan.png").write_bytes(_png(40, 30, (200, 30, 30)))
-    (folder / "media" / "lecture.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt ")
+    folder = write_deck("demo", cards=MEDIA_CARDS)
+    add_media(folder, {"carte.png": _png(40, 30, (200, 30, 30)), "lecture.mp3": b"ID3"})
     [result] = export(api.Project(project), format=ExportFormat.HTML)
     page, requests = _open(browser, result.path)
     try:

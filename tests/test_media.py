@@ -16,28 +16,18 @@ import pytest
 from flashcards import api
 from flashcards.diagnostics import Severity
 from flashcards.pack import note_guid
-from tests.helpers import run_cli
+from tests.helpers import MEDIA_CARDS, add_media, run_cli
 
 # A real 1×1 PNG, so Anki and browsers would show it.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8Dw"
                        "HwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
-
-CARDS = """
-cards:
-  - id: carte
-    question: "Où se trouve Dojo ? ![la carte](media/carte.png)"
-    answer: "En Californie [sound:media/lecture.mp3]"
-    source: Tesla a mis un terme à son ambitieux projet de supercalculateur
-"""
+MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00fake mp3 frames"
 
 
-def _deck(write_deck, slug: str = "demo", cards: str = CARDS, png: bytes = PNG,
+def _deck(write_deck, slug: str = "demo", cards: str = MEDIA_CARDS, png: bytes = PNG,
           **files: str) -> Path:
     folder = write_deck(slug, cards=cards, **files)
-    media = folder / "media"
-    media.mkdir(exist_ok=True)
-    (media / "carte.png").write_bytes(png)
-    (media / "lecture.mp3").write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00fake mp3 frames")
+    add_media(folder, {"carte.png": png, "lecture.mp3": MP3})
     return folder
 
 
@@ -121,7 +111,7 @@ def test_css_files_get_an_underscore_and_a_hash(project, write_deck, anki):
 ])
 def test_bad_references_are_refused_at_their_line(project, write_deck, reference, words,
                                                   tmp_path):
-    folder = _deck(write_deck, cards=CARDS + f"""
+    folder = _deck(write_deck, cards=MEDIA_CARDS + f"""
   - id: bad
     question: "Qu'y a-t-il ici ? {reference}"
     answer: Une carte

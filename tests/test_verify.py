@@ -17,7 +17,7 @@ from flashcards import api
 from flashcards.project import UsageError
 from flashcards.verify import PackageError, verify_package
 from tests.conftest import REPO
-from tests.helpers import STARTER_CARDS, STARTER_FACTS, run_cli
+from tests.helpers import MEDIA_CARDS, STARTER_CARDS, STARTER_FACTS, add_media, run_cli
 
 _BASIC = genanki.Model(1_607_392_319, "Plain", fields=[{"name": "Front"}, {"name": "Back"}],
                        templates=[{"name": "Card 1", "qfmt": "{{Front}}",
@@ -126,17 +126,25 @@ def test_truncated_foreign_and_empty_zip_are_clear_errors(project, write_deck, t
     foreign = tmp_path / "photos.apkg"
     with zipfile.ZipFile(foreign, "w") as archive:
         archive.writestr("photo.txt", "rien")
+    not_a_database = tmp_path / "mon paquet.apkg"  # a space in the name, too
+    with zipfile.ZipFile(not_a_database, "w") as archive:
+        archive.writestr("collection.anki2", "ceci n'est pas une base")
+    empty = tmp_path / "vide.apkg"
+    empty.write_bytes(b"")
     for path, words in ((truncated, "truncated"), (text, "is not one"),
-                        (foreign, "not an Anki package")):
+                        (foreign, "not an Anki package"), (empty, "an empty file"),
+                        (not_a_database, "collection.anki2 is not an Anki collection")):
         with pytest.raises(PackageError, match=words):
             verify_package(path)
         run = run_cli("verify", str(path))
         assert run.exit_code == 1
-        assert words in run.stderr and "Traceback" not in run.output
-    with pytest.raises(UsageError, match="no such file"):
-        verify_package(tmp_path / "nope.apkg")
-    run = run_cli("verify", str(tmp_path / "nope.apkg"))
-    assert run.exit_code == 2 and "no such file" in run.stderr
+        assert f"error: {path}: " in run.stderr and words in run.stderr
+        assert "Traceback" not in run.output
+    for path, words in ((tmp_path / "nope.apkg", "no such file"), (tmp_path, "a folder")):
+        with pytest.raises(UsageError, match=words):
+            verify_package(path)
+        run = run_cli("verify", str(path))
+        assert run.exit_code == 2 and words in run.stderr
 
 
 def test_damaged_collection_is_a_clear_error(tmp_path):
@@ -192,16 +200,9 @@ def test_a_deck_with_media_and_tts_verifies_clean(project, write_deck):
         name: Démo média
         seed: tesla-dojo-2025-08-15.fr
         tts: true
-        """, cards="""
-        cards:
-          - id: carte
-            question: "Où se trouve Dojo ? ![la carte](media/carte.png)"
-            answer: "En Californie [sound:media/lecture.mp3]"
-        """)
-    (folder / "media").mkdir()
-    (folder / "media" / "carte.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    (folder / "media" / "lecture.mp3").write_bytes(b"ID3\x03\x00 fake frames")
-    (folder / "media" / "police.woff2").write_bytes(b"wOF2 font")
+        """, cards=MEDIA_CARDS)
+    add_media(folder, {"carte.png": b"\x89PNG\r\n\x1a\n not really",
+                       "lecture.mp3": b"ID3\x03\x00 fake frames", "police.woff2": b"wOF2 font"})
     (folder / "style.css").write_text(
         "@font-face { font-family: Dojo; src: url(media/police.woff2); }\n", encoding="utf-8")
     [result] = api.build(api.Project(project))
@@ -236,3 +237,39 @@ def test_cli_several_packages_one_json_list(project, write_deck, tmp_path):
     assert [d["notes"] for d in documents] == [r.note_count for r in results]
     text = run_cli("verify", *(str(r.package) for r in results))
     assert text.exit_code == 0 and text.stdout.count("ok: no finding") == 2
+
+
+def test_one_bad_file_among_several_the_others_are_still_verified(project, write_deck, tmp_path):
+    write_deck("demo", cards=STARTER_CARDS)
+    [result] = api.build(api.Project(project))
+    bad = tmp_path / "notes.apkg"
+    bad.write_text("pas un paquet", encoding="utf-8")
+    run = run_cli("verify", str(bad), str(result.package))
+    assert run.exit_code == 1
+    assert "not an Anki package" in run.stderr and "ok: no finding" in run.stdout
+    run = run_cli("verify", str(bad), str(result.package), "--json")
+    assert run.exit_code == 1
+    error, report = json.loads(run.stdout)
+    assert error["ok"] is False and error["package"] == str(bad)
+    assert "not an Anki package" in error["error"]
+    assert report["ok"] is True and report["notes"] == 4
+    alone = run_cli("verify", str(tmp_path / "nope.apkg"), "--json")
+    assert alone.exit_code == 2
+    assert json.loads(alone.stdout)["error"].endswith("no such file")
+
+
+def test_a_package_in_anki_s_newer_format_verifies(project, write_deck, tmp_path, anki):
+    """Current Anki exports `collection.anki21b` (zstd) beside a stub collection.anki2."""
+    from anki.collection import ExportAnkiPackageOptions
+
+    write_deck("demo", cards=STARTER_CARDS)
+    [result] = api.build(api.Project(project))
+    anki.import_package(result.package)
+    modern = tmp_path / "modern.apkg"
+    anki.col.export_anki_package(
+        out_path=str(modern), limit=None,
+        options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False,
+                                         with_media=False, legacy=False))
+    assert "collection.anki21b" in zipfile.ZipFile(modern).namelist()
+    report = verify_package(modern)
+    assert report.findings == [] and (report.notes, report.cards) == (4, 5)

@@ -1,0 +1,41 @@
+"""The words the tool itself writes into decks and exports, in the deck's language (English
+for a language it has no words for)."""
+
+from __future__ import annotations
+
+LABELS = {
+    "fr": {"version": "Version", "notes": "notes", "cards": "cartes", "source": "Source",
+           "published": "article du", "licence": "Licence", "news": "Dernière mise à jour",
+           "added": "ajoutées", "changed": "modifiées", "removed": "retirées",
+           "question": "Question", "answer": "Réponse"},
+    "en": {"version": "Version", "notes": "notes", "cards": "cards", "source": "Source",
+           "published": "article of", "licence": "Licence", "news": "Latest update",
+           "added": "added", "changed": "changed", "removed": "removed",
+           "question": "Question", "answer": "Answer"},
+}
+
+_MONTHS = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+
+def _base(language: str) -> str:
+    """`fr-CA` → `fr`; `en` for a language without words here."""
+    base = language.split("-")[0]
+    return base if base in LABELS else "en"
+
+
+def labels(language: str) -> dict[str, str]:
+    return LABELS[_base(language)]
+
+
+def date_in_words(year: int, month: int, day: int, language: str) -> str:
+    """`15 août 2025`, `1er septembre 2025`; `August 15, 2025`."""
+    base = _base(language)
+    name = _MONTHS[base][month - 1]
+    if base == "fr":
+        return f"{'1er' if day == 1 else day} {name} {year}"
+    return f"{name} {day}, {year}"
