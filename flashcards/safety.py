@@ -14,13 +14,10 @@ from pathlib import Path
 
 from flashcards.diagnostics import Diagnostic, Position, Severity
 from flashcards.models import NoteSpec
-from flashcards.render import (
-    _MARKDOWN_OPTIONS,
-    _NEEDS_SANITIZING,
-    ALLOWED_ATTRIBUTES,
-    ALLOWED_TAGS,
-    local_url,
-)
+from flashcards.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, local_url
+
+# Markdown yields tags of its own only from raw HTML, links, images and link definitions.
+_MAY_HOLD_HTML = re.compile(r"[<&]|\]\(|^\s*\[[^\]]*\]:", re.M)
 
 
 class _Removed(HTMLParser):
@@ -53,12 +50,13 @@ class _Removed(HTMLParser):
 
 def removed_markup(text: str) -> list[str]:
     """What rendering `text` (Markdown and HTML) drops as unsafe or unsupported."""
-    if not _NEEDS_SANITIZING.search(text):
+    if not _MAY_HOLD_HTML.search(text):
         return []
     import pyromark
 
     parser = _Removed()
-    parser.feed(pyromark.html(text, options=_MARKDOWN_OPTIONS))
+    options = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
+    parser.feed(pyromark.html(text, options=options))
     parser.close()
     return parser.found
 

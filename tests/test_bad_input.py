@@ -270,3 +270,19 @@ def test_no_network_during_a_build(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert len(list((project / "dist").glob("*.apkg"))) == 2
     assert log == ""
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=lambda case: case.name)
+def test_hostile_content_never_reaches_an_export(case: Case, tmp_path: Path) -> None:
+    """The same holds for what students read without Anki: the CSV (Anki's text import
+    reads it as HTML) and the HTML page. (The Markdown sheet keeps the source text as
+    written, raw HTML included: not covered here, see issue #6's closing note.)"""
+    root = make_project(case, tmp_path / "project")
+    for format in ("csv", "html"):
+        result = run_cli("export", "--format", format, "--root", str(root))
+        assert result.exit_code == 0, result.output
+        [exported] = (root / "dist").glob(f"*.{format}")
+        text = exported.read_text(encoding="utf-8").lower()
+        for needle in [*case.absent, "<script", "javascript:", "onerror=", "onload=",
+                       "tracker.example"]:
+            assert needle.lower() not in text, (format, needle)
