@@ -39,7 +39,7 @@ from flashcards.write import (
     staging_folder,
     sweep_stale,
     write_apkg,
-    write_text_atomic,
+    write_atomic,
 )
 
 STYLE_FILE = "style.css"
@@ -217,7 +217,7 @@ class StagedDeck:
     result: BuildResult
     staged: Path
     lock_file: Path
-    lock_text: str
+    lock_bytes: bytes
 
 
 def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds_dir: Path, *,
@@ -252,15 +252,16 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
                        "notes": str(len(deck.notes)), "cards": str(deck.card_count())}
     result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(deck.notes),
                          deck.card_count(), plan, (*deck.report.warnings, *plan.warnings))
-    return StagedDeck(result, staged, lock_path(deck.sources.root), plan.lock.to_json())
+    return StagedDeck(result, staged, lock_path(deck.sources.root), plan.lock.to_bytes())
 
 
 def commit_staged(staged: StagedDeck) -> BuildResult:
     """Move a staged package into place, then record it in the deck's lock."""
     replace(staged.staged, staged.result.package)
     lock = staged.lock_file
-    if not lock.exists() or lock.read_text(encoding="utf-8") != staged.lock_text:
-        write_text_atomic(lock, staged.lock_text)
+    new = staged.lock_bytes
+    if not (lock.is_file() and lock.stat().st_size == len(new) and lock.read_bytes() == new):
+        write_atomic(lock, lambda handle: handle.write(new))
     return staged.result
 
 

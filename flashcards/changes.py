@@ -8,6 +8,7 @@ would mark every student's copy "conflicting" and drop the edits (ANKI-NOTES.md)
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ class ChangeKind(StrEnum):
     REMOVED = "removed"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteChange:
     kind: ChangeKind
     id: str
@@ -123,10 +124,11 @@ def plan_build(
                 notetypes=notetype_locks)
     plan = Plan(lock, notetypes, notetype_mods, {}, {}, {})
     next_nid = max([now * 1000, *(n.nid + CARD_ID_STRIDE for n in old.notes.values())])
+    notetype_ids = {card_type: notetype.id for card_type, notetype in notetypes.items()}
     for spec, note in zip(notes, packed, strict=True):
-        digest = note.content_hash(notetypes[note.type].id)
+        digest = note.content_hash(notetype_ids[note.type])
         before = old.notes.get(note.id)
-        if before and not before.is_removed and before.hash == digest:
+        if before and before.removed is None and before.hash == digest:
             entry = _carry(before, spec)
         else:
             kind = ChangeKind.CHANGED if before and not before.is_removed else ChangeKind.ADDED
@@ -139,13 +141,12 @@ def plan_build(
             else:
                 mod, nid, history = now, next_nid, []
                 next_nid += CARD_ID_STRIDE
-            entry = NoteLock(type=note.type.value, hash=digest, mod=mod, nid=nid,
-                             since=version, fields=dict(spec.fields), tags=list(spec.tags),
-                             source=spec.source, changed_in=history)
+            entry = NoteLock(note.type.value, digest, mod, nid, version, spec.fields,
+                             list(spec.tags), spec.source, history)
         lock.notes[note.id] = entry
         plan.note_mods[note.id] = entry.mod
         plan.note_ids[note.id] = entry.nid
-        if config.tag_changes:
+        if config.tag_changes and entry.changed_in:
             plan.extra_tags[note.id] = tuple(f"changed::{v}" for v in entry.changed_in
                                              if v != UNRELEASED)
     present = {note.id for note in packed}
@@ -154,7 +155,7 @@ def plan_build(
             continue
         if not before.is_removed:
             plan.changes.append(NoteChange(ChangeKind.REMOVED, note_id, before, None))
-            before = NoteLock(**{**vars(before), "removed": version})
+            before = dataclasses.replace(before, removed=version)
         lock.notes[note_id] = before
     if old.deck_name and old.deck_name != config.name:
         plan.warnings.append(_rename_warning(deck_dir, old.deck_name, config.name))
@@ -164,8 +165,8 @@ def plan_build(
 def _carry(before: NoteLock, spec: NoteSpec) -> NoteLock:
     """An unchanged note: same hash, mod and id; source-form fields refreshed (formatting-only
     edits in the YAML that render the same)."""
-    return NoteLock(**{**vars(before), "fields": dict(spec.fields), "tags": list(spec.tags),
-                       "source": spec.source})
+    return NoteLock(before.type, before.hash, before.mod, before.nid, before.since, spec.fields,
+                    list(spec.tags), spec.source, before.changed_in, before.removed)
 
 
 def _plan_notetypes(slug: str, deck_dir: Path, types: set[CardType], old: Lock, now: int,

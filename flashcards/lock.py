@@ -8,6 +8,8 @@ committed with the sources: the same sources and lock always give the same packa
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ FORMAT = 1
 UNRELEASED = "unreleased"
 
 
-@dataclass
+@dataclass(slots=True)
 class NoteLock:
     type: str
     hash: str
@@ -66,31 +68,59 @@ class Lock:
 
     def to_json(self) -> str:
         """JSON with one note per line, so that a change reads as a one-line diff in git."""
-        header = {"format": FORMAT,
-                  "deck": {"name": self.deck_name, "version": self.version,
-                           "released": self.released}}
-        lines = ["{", f' "format": {FORMAT},',
-                 f' "deck": {_line(header["deck"])},', f' "build": {_line(self.build)},',
-                 ' "notetypes": {']
-        lines += _entries({k: vars(v) for k, v in sorted(self.notetypes.items())})
-        lines.append(" },")
-        lines.append(' "notes": {')
-        lines += _entries({k: vars(v) for k, v in sorted(self.notes.items())})
-        lines += [" }", "}"]
-        return "\n".join(lines) + "\n"
+        return self.to_bytes().decode()
+
+    def to_bytes(self) -> bytes:
+        """`to_json()` in UTF-8, built piece by piece (a big lock is never held twice)."""
+        buffer = io.BytesIO()
+        for chunk in self.json_chunks():
+            buffer.write(chunk)
+        return buffer.getvalue()
+
+    def json_chunks(self) -> Iterator[bytes]:
+        """`to_json()` in pieces (UTF-8), to write a big lock without holding it whole."""
+        deck = {"name": self.deck_name, "version": self.version, "released": self.released}
+        yield (b'{\n "format": %d,\n "deck": %s,\n "build": %s,\n "notetypes": {'
+               % (FORMAT, orjson.dumps(deck), orjson.dumps(self.build)))
+        if self.notetypes:
+            yield b"\n" + _entries({k: _compact(vars(v))
+                                    for k, v in sorted(self.notetypes.items())})
+        yield b'\n },\n "notes": {'
+        notes = self.notes
+        keys = sorted(notes)
+        for start in range(0, len(keys), _CHUNK):
+            yield b",\n" if start else b"\n"
+            yield _entries({k: _note_entry(notes[k]) for k in keys[start:start + _CHUNK]})
+        yield b"\n }\n}\n"
 
 
-def _line(value: Any) -> str:
-    return orjson.dumps(value).decode()
+_CHUNK = 4096  # notes per piece of a written lock
 
 
-def _entries(entries: dict[str, dict[str, Any]]) -> list[str]:
-    items = [f"  {_line(key)}: {_line(_compact(value))}" for key, value in entries.items()]
-    return [item + ("," if i < len(items) - 1 else "") for i, item in enumerate(items)]
+def _entries(entries: dict[str, dict[str, Any]]) -> bytes:
+    return b",\n".join(b"  %s: %s" % (orjson.dumps(key), orjson.dumps(value))
+                       for key, value in entries.items())
 
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, [], {})}
+
+
+def _note_entry(note: NoteLock) -> dict[str, Any]:
+    """A note's line: its attributes in order, those that are empty left out."""
+    entry: dict[str, Any] = {"type": note.type, "hash": note.hash, "mod": note.mod,
+                             "nid": note.nid, "since": note.since}
+    if note.fields:
+        entry["fields"] = note.fields
+    if note.tags:
+        entry["tags"] = note.tags
+    if note.source is not None:
+        entry["source"] = note.source
+    if note.changed_in:
+        entry["changed_in"] = note.changed_in
+    if note.removed is not None:
+        entry["removed"] = note.removed
+    return entry
 
 
 def lock_path(deck_dir: Path) -> Path:
