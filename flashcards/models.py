@@ -3,10 +3,19 @@ cards they become. Field descriptions are published as JSON Schema (`flashcards 
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80,
                           description="Stable identifier: lowercase letters, digits, - and _."
@@ -80,6 +89,14 @@ class DeckConfig(Strict):
         "Put cards in subdecks (`Deck::Personnes`…) so students can study a part."))
     tts: bool = Field(False, description=(
         "Anki's text-to-speech reads the question side aloud ({{tts <lang>:…}})."))
+
+    @field_validator("published")
+    @classmethod
+    def _a_real_date(cls, value: str | None) -> str | None:
+        try:
+            return value if value is None else date.fromisoformat(value).isoformat()
+        except ValueError as exc:  # 2025-02-30
+            raise ValueError(f"{value} is not a date ({exc}); write it YYYY-MM-DD") from None
 
 
 # ---- cards.yaml ------------------------------------------------------------------------------

@@ -53,3 +53,20 @@ def test_bad_published_date_names_the_line(project, write_deck):
     [problem] = outcome.diagnostics
     assert problem.file.name == "deck.yaml" and problem.position.line == 7
     assert "published" in problem.message or "published" in problem.hint
+
+
+def test_a_date_not_in_the_calendar_names_the_line(project, write_deck):
+    write_deck("demo", deck=DECK + "published: 2025-02-30\n", cards=STARTER_CARDS)
+    [outcome] = api.validate(api.Project(project)).values()
+    assert isinstance(outcome, api.SourceError)
+    [problem] = outcome.diagnostics
+    assert problem.file.name == "deck.yaml" and problem.position.line == 7
+    assert "2025-02-30 is not a date" in problem.message and "YYYY-MM-DD" in problem.message
+
+
+def test_a_date_in_words_in_english(project, write_deck, anki):
+    deck = DECK.replace("language: fr", "language: en-GB") + "published: 2025-09-01\n"
+    write_deck("demo", deck=deck, cards=STARTER_CARDS)
+    [result] = api.build(api.Project(project))
+    desc = _description(anki, result.package, "Dojo : l'essentiel")
+    assert "article of September 1, 2025" in desc and f"{result.card_count} cards" in desc
