@@ -13,6 +13,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -119,15 +120,22 @@ def deck_seed(project: Project, deck_dir: Path) -> Seed | None:
     return Seed.read(path) if path else None
 
 
+@cache
+def _card_adapter() -> Any:
+    from pydantic import TypeAdapter
+
+    from flashcards.models import Card
+
+    return TypeAdapter(Card)
+
+
 def build_card(*, card_type: str, question: str | None = None, answer: str | None = None,
                text: str | None = None, source: str | None = None, extra: str | None = None,
                tags: list[str] | None = None, card_id: str | None = None,
                guid: str | None = None,
                taken: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
     """The card as a mapping in the usual key order, validated. Raises UsageError."""
-    from pydantic import TypeAdapter, ValidationError
-
-    from flashcards.models import Card
+    from pydantic import ValidationError
 
     if card_type not in CARD_TYPES:
         raise UsageError(f"unknown card type {card_type!r}: choose {', '.join(CARD_TYPES)}")
@@ -152,7 +160,7 @@ def build_card(*, card_type: str, question: str | None = None, answer: str | Non
     }
     card = {k: card[k] for k in KEY_ORDER if card[k] is not None}
     try:
-        TypeAdapter(Card).validate_python(card)
+        _card_adapter().validate_python(card)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'card'}: {e['msg']}"
                              for e in exc.errors())
@@ -160,29 +168,42 @@ def build_card(*, card_type: str, question: str | None = None, answer: str | Non
     return card
 
 
-def card_yaml(card: dict[str, Any], indent: str = "  ", newline: str = "\n") -> str:
-    """One list item, `- id: …` at `indent`, its keys two columns further in."""
+def cards_yaml(cards: list[dict[str, Any]], indent: str = "  ", newline: str = "\n"
+               ) -> list[str]:
+    """Each card as a list item, `- id: …` at `indent`, its keys two columns further in
+    (one ruamel.yaml dump for all of them)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedSeq
 
-    value = dict(card)
-    if "tags" in value:
-        tags = CommentedSeq(value["tags"])
-        tags.fa.set_flow_style()
-        value["tags"] = tags
+    values = []
+    for card in cards:
+        value = dict(card)
+        if "tags" in value:
+            tags = CommentedSeq(value["tags"])
+            tags.fa.set_flow_style()
+            value["tags"] = tags
+        values.append(value)
     yaml = YAML()
-    yaml.width = 4096  # one line per value, as hand-written files do
+    yaml.width = 1 << 20  # one line per value, as hand-written files do
     yaml.indent(mapping=2, sequence=2, offset=0)
     yaml.version = (1, 1)  # quote `yes`, `on`… for YAML 1.1 readers too
     stream = io.StringIO()
-    yaml.dump([value], stream)
+    yaml.dump(values, stream)
     lines = stream.getvalue().split("\n")
     lines = lines[lines.index("---") + 1:] if "---" in lines else lines
-    return "".join(f"{indent}{line}{newline}" for line in lines if line)
+    items: list[str] = []
+    for line in lines:
+        if not line:
+            continue
+        if line.startswith("- ") or not items:
+            items.append("")
+        items[-1] += f"{indent}{line}{newline}"
+    return items
 
 
-def appended(original: str, card: dict[str, Any]) -> str:
-    """`original` (a cards.yaml, possibly empty) with `card` appended as its last item."""
+def appended_all(original: str, cards: list[dict[str, Any]]) -> tuple[str, list[int]]:
+    """`original` (a cards.yaml, possibly empty) with `cards` appended as its last items,
+    and the line each of them starts at."""
     newline = "\r\n" if "\r\n" in original else "\n"
     text = original
     if text and not text.endswith("\n"):
@@ -201,7 +222,13 @@ def appended(original: str, card: dict[str, Any]) -> str:
     assert header is not None
     first_item = _ITEM.search(text, header.end())
     indent = first_item[1] if first_item else "  "
-    return text + card_yaml(card, indent, newline)
+    line = text.count("\n") + 1
+    starts = []
+    items = cards_yaml(cards, indent, newline) if cards else []
+    for item in items:
+        starts.append(line)
+        line += item.count("\n")
+    return text + "".join(items), starts
 
 
 def add_card(project: Project, deck: str, card: dict[str, Any]) -> AddResult:
@@ -269,11 +296,9 @@ def _appended_file(deck_dir: Path, cards: list[dict[str, Any]]
         raise
     if text:
         load_yaml(path)  # a broken file is reported, not appended to
-    results = []
-    for card in cards:
-        text = appended(text, card)
-        line = text.count("\n") - card_yaml(card).count("\n") + 1
-        results.append(AddResult(card["id"], path, line, card))
+    text, starts = appended_all(text, cards)
+    results = [AddResult(card["id"], path, line, card)
+               for card, line in zip(cards, starts, strict=True)]
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
     _check_result(path, data, cards)
     return data, results
