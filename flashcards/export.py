@@ -182,7 +182,7 @@ def _md_media(text: str, media_dir: Path, out_dir: Path | None) -> str:
     (a sound becomes a link to the file)."""
     if "media/" not in text:
         return text
-    base = out_dir.resolve() if out_dir else media_dir.parent
+    base = (out_dir or media_dir.parent).resolve()
 
     def link(name: str) -> str:
         return Path(os.path.relpath(media_dir.resolve() / name, base)).as_posix()

@@ -14,6 +14,14 @@ LABELS = {
            "question": "Question", "answer": "Answer"},
 }
 
+# The default subdeck of each fact kind (`subdecks: {by: kind}` in deck.yaml).
+_KIND_SUBDECKS = {
+    "fr": {"person": "Personnes", "event": "Dates", "quantity": "Chiffres",
+           "relation": "Relations", "definition": "Définitions", "quote": "Citations"},
+    "en": {"person": "People", "event": "Dates", "quantity": "Figures",
+           "relation": "Relations", "definition": "Definitions", "quote": "Quotes"},
+}
+
 _MONTHS = {
     "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
            "septembre", "octobre", "novembre", "décembre"),
@@ -30,6 +38,10 @@ def _base(language: str) -> str:
 
 def labels(language: str) -> dict[str, str]:
     return LABELS[_base(language)]
+
+
+def kind_subdecks(language: str) -> dict[str, str]:
+    return _KIND_SUBDECKS[_base(language)]
 
 
 def date_in_words(year: int, month: int, day: int, language: str) -> str:

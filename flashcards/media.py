@@ -39,6 +39,8 @@ _MAYBE_MEDIA = re.compile(r"[<\[&]")
 
 
 class MediaProblem(Exception):
+    """A reference that names no usable file of the deck; `hint` says how to fix it."""
+
     def __init__(self, message: str, hint: str, *, severity: Severity = Severity.ERROR
                  ) -> None:
         super().__init__(message)
@@ -81,11 +83,8 @@ def resolve(deck_dir: Path, reference: str) -> Path:
         raise MediaProblem(f"media {ref!r} is not in the deck's {MEDIA_DIR}/ folder", where)
     path = deck_dir.joinpath(*parts)
     if not path.exists():
-        known = sorted(p.relative_to(deck_dir).as_posix()
-                       for p in (deck_dir / MEDIA_DIR).rglob("*") if p.is_file()) \
-            if (deck_dir / MEDIA_DIR).is_dir() else []
         raise MediaProblem(f"media file {ref!r} not found",
-                           f"{where}; files there: {', '.join(known[:8]) or 'none'}")
+                           f"{where}; files there: {_some_media_files(deck_dir)}")
     real = path.resolve()
     if not real.is_relative_to((deck_dir / MEDIA_DIR).resolve()):
         raise MediaProblem(f"media {ref!r} is a link to a file outside the deck's "
@@ -96,6 +95,16 @@ def resolve(deck_dir: Path, reference: str) -> Path:
     return real
 
 
+def _some_media_files(deck_dir: Path, shown: int = 8) -> str:
+    folder = deck_dir / MEDIA_DIR
+    if not folder.is_dir():
+        return "none"
+    names = sorted(p.relative_to(deck_dir).as_posix() for p in folder.rglob("*") if p.is_file())
+    return ", ".join(names[:shown]) + (", …" if len(names) > shown else "") or "none"
+
+
+# Keyed on size and modification time too: a file edited between two builds of one process
+# (`flashcards watch`) is hashed again.
 @lru_cache(maxsize=4096)
 def _digest(path: Path, size: int, mtime: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
@@ -132,17 +141,22 @@ def replace_references(value: str, image: Callable[[str], str],
     return _SOUND.sub(lambda m: sound(m.group(1)), value)
 
 
+def _names_a_file(css_url: str) -> bool:
+    return not css_url.startswith(("data:", "#"))  # not inline data, not an SVG fragment
+
+
 def css_references(css: str) -> Iterable[tuple[str, int]]:
     """`url(…)` references of a style sheet to local files, with their offsets."""
     for match in _CSS_URL.finditer(css):
         ref = match.group(2).strip()
-        if not ref.startswith(("data:", "#")):
+        if _names_a_file(ref):
             yield ref, match.start(2)
 
 
 def check_media(deck_dir: Path, notes: Sequence[NoteSpec], language: str, css: str = "",
                 css_file: Path | None = None) -> list[Diagnostic]:
-    """An error, at the note's file:line, for every media reference that does not resolve."""
+    """A diagnostic at the note's file:line (or the CSS's line:column) for every media
+    reference that does not resolve: an error, or a warning for a bare name that may be text."""
     problems = []
     for note in notes:
         if not _MAYBE_MEDIA.search("".join(note.fields.values())):
@@ -198,8 +212,8 @@ def pack_media(deck_dir: Path, notes: Sequence[PackedNote], css: str = "") -> De
                        for name, value in zip(names, note.fields, strict=True))
         rewritten.append(replace(note, fields=fields))
     new_css = _CSS_URL.sub(
-        lambda m: m.group(0) if m.group(2).strip().startswith(("data:", "#")) else
-        f'url("{rename(m.group(2).strip(), template_only=True)}")', css)
+        lambda m: f'url("{rename(m.group(2).strip(), template_only=True)}")'
+        if _names_a_file(m.group(2).strip()) else m.group(0), css)
     if problems:
         raise SourceError([Diagnostic(deck_dir, p, code="media") for p in problems])
     return DeckMedia(rewritten, new_css, sorted(files.items()))

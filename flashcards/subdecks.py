@@ -1,5 +1,6 @@
-"""Which (sub)deck each note's cards go to. (Notes made from facts are tagged `kind::<kind>`
-by expand.)
+"""Which (sub)deck each note's cards go to: a card's or fact's own `subdeck`, else the
+subdeck of the fact's kind (`subdecks: {by: kind}`), else `subdecks.cards` for hand-written
+cards, else the deck itself.
 
 Anki matches decks by name, so a subdeck is just a name under the deck's (`Deck::Personnes`).
 An import never moves a student's existing cards: a changed subdeck reaches new students and
@@ -10,25 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flashcards.labels import kind_subdecks
 from flashcards.models import DeckConfig, NoteSpec
 from flashcards.validate import DeckSources
-
-DEFAULT_NAMES = {
-    "fr": {"person": "Personnes", "event": "Dates", "quantity": "Chiffres",
-           "relation": "Relations", "definition": "Définitions", "quote": "Citations"},
-    "en": {"person": "People", "event": "Dates", "quantity": "Figures",
-           "relation": "Relations", "definition": "Definitions", "quote": "Quotes"},
-}
 
 
 def kind_names(config: DeckConfig) -> dict[str, str]:
     """The subdeck name of each fact kind: the language's defaults, then the deck's own."""
-    defaults = DEFAULT_NAMES.get(config.language.split("-")[0], DEFAULT_NAMES["en"])
-    return {**defaults, **(config.subdecks.names if config.subdecks else {})}
-
-
-def _fact_kinds(sources: DeckSources) -> dict[str, tuple[str, str | None]]:
-    return {fact.id: (fact.kind, fact.subdeck) for fact in sources.facts.facts}
+    return {**kind_subdecks(config.language),
+            **(config.subdecks.names if config.subdecks else {})}
 
 
 def note_subdecks(sources: DeckSources, notes: Sequence[NoteSpec]) -> dict[str, str | None]:
@@ -37,7 +28,7 @@ def note_subdecks(sources: DeckSources, notes: Sequence[NoteSpec]) -> dict[str, 
     layout = config.subdecks
     names = kind_names(config)
     cards = {card.id: card.subdeck for card in sources.cards.cards}
-    facts = _fact_kinds(sources)
+    facts = {fact.id: (fact.kind, fact.subdeck) for fact in sources.facts.facts}
     result: dict[str, str | None] = {}
     for note in notes:
         if note.fact_id is not None and note.fact_id in facts:

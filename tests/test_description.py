@@ -3,6 +3,8 @@ and date, version, card count and licence, rendered from Markdown."""
 
 from __future__ import annotations
 
+import pytest
+
 from flashcards import api
 from tests.helpers import STARTER_CARDS
 
@@ -46,22 +48,17 @@ def test_source_url_and_published_date(project, write_deck, anki):
     assert "href" not in desc  # shown as text, never a link to a remote address
 
 
-def test_bad_published_date_names_the_line(project, write_deck):
-    write_deck("demo", deck=DECK + "published: 15/08/2025\n", cards=STARTER_CARDS)
+@pytest.mark.parametrize(("published", "words"), [
+    ("15/08/2025", "published"),
+    ("2025-02-30", "2025-02-30 is not a date"),  # the right shape, but not in the calendar
+])
+def test_bad_published_date_names_the_line(project, write_deck, published, words):
+    write_deck("demo", deck=DECK + f"published: {published}\n", cards=STARTER_CARDS)
     [outcome] = api.validate(api.Project(project)).values()
     assert isinstance(outcome, api.SourceError)
     [problem] = outcome.diagnostics
     assert problem.file.name == "deck.yaml" and problem.position.line == 7
-    assert "published" in problem.message or "published" in problem.hint
-
-
-def test_a_date_not_in_the_calendar_names_the_line(project, write_deck):
-    write_deck("demo", deck=DECK + "published: 2025-02-30\n", cards=STARTER_CARDS)
-    [outcome] = api.validate(api.Project(project)).values()
-    assert isinstance(outcome, api.SourceError)
-    [problem] = outcome.diagnostics
-    assert problem.file.name == "deck.yaml" and problem.position.line == 7
-    assert "2025-02-30 is not a date" in problem.message and "YYYY-MM-DD" in problem.message
+    assert words in problem.message
 
 
 def test_a_date_in_words_in_english(project, write_deck, anki):

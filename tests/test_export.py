@@ -147,13 +147,17 @@ def test_markdown_links_media_from_where_the_sheet_is(project, write_deck):
     assert linked.resolve() == (folder / "media" / "carte.png").resolve()
 
 
-def test_a_cloze_hint_is_shown_as_anki_shows_it(project, write_deck):
-    write_deck("demo", cards="""
+def _cloze_deck(write_deck, text: str) -> None:
+    write_deck("demo", cards=f"""
         cards:
           - id: unveiled
             type: cloze
-            text: "Le concept de Dojo fut dévoilé en {{c1::2021::année}}."
+            text: "{text}"
         """)
+
+
+def test_a_cloze_hint_is_shown_as_anki_shows_it(project, write_deck):
+    _cloze_deck(write_deck, "Le concept de Dojo fut dévoilé en {{c1::2021::année}}.")
     [table] = export(api.Project(project), format=ExportFormat.CSV)
     [row] = _rows(table.path.read_text(encoding="utf-8"))
     assert row["Front"] == "Le concept de Dojo fut dévoilé en [année]."
@@ -163,12 +167,7 @@ def test_a_cloze_hint_is_shown_as_anki_shows_it(project, write_deck):
 
 
 def test_a_gap_with_only_a_hint_is_refused_at_its_line(project, write_deck):
-    write_deck("demo", cards="""
-        cards:
-          - id: unveiled
-            type: cloze
-            text: "Le concept de Dojo fut dévoilé en {{c1::::année}}."
-        """)
+    _cloze_deck(write_deck, "Le concept de Dojo fut dévoilé en {{c1::::année}}.")
     [outcome] = api.validate(api.Project(project)).values()
     assert isinstance(outcome, api.SourceError)
     [problem] = [d for d in outcome.diagnostics if d.severity is Severity.ERROR]
