@@ -216,3 +216,28 @@ def test_what_students_will_see_is_said(project, write_deck, tmp_path):
         in foreign.output and "'conflicting'" in foreign.output
     assert sorted(p.name for p in other.root.iterdir()) == ["decks"]  # dry runs wrote nothing
     assert not any(other.decks_dir.iterdir())
+
+
+def test_merging_notetypes_on_import_would_empty_the_cards(tmp_path, anki):
+    """Why the README tells students to keep Anki's default import options: with 'Merge
+    note types', Anki moves the genanki notes to the deck's notetypes and their fronts come
+    out empty; some notes lose every field (measured with the real engine)."""
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    from tests.anki_engine import IF_NEWER
+
+    package = tmp_path / "vocab.apkg"
+    genanki.Package(vocabulary_deck()).write_to_file(package)
+    anki.import_package(package)
+    other = new_project(tmp_path / "p")
+    run_cli("import", str(package), "--into", "vocab", "--root", str(other.root))
+    [rebuilt] = api.build(other)
+    anki.col.import_anki_package(ImportAnkiPackageRequest(
+        package_path=str(rebuilt.package),
+        options=ImportAnkiPackageOptions(with_scheduling=False, update_notes=IF_NEWER,
+                                         update_notetypes=IF_NEWER, merge_notetypes=True)))
+    notes = anki.notes()
+    assert all(n.note_type()["name"].startswith("flashcards · ") for n in notes)
+    questions = [n["Question"] for n in notes if "Question" in n]
+    assert len(questions) == 5 and set(questions) == {""}  # every card's front is empty
+    assert any(not any(n.fields) for n in notes)  # and some notes lost every field

@@ -106,3 +106,10 @@ def test_no_color_means_no_escape_even_when_colour_is_forced(project, write_deck
     piped = run_process(project, *command)
     assert ANSI not in piped.stdout + piped.stderr
     assert plain.stdout == piped.stdout
+
+
+@pytest.mark.parametrize("command", ["init", "add", "import", "watch"])
+def test_authoring_commands_have_help_with_an_example_and_json(command):
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert f"Example: flashcards {command}" in result.output and "--json" in result.output
