@@ -208,6 +208,9 @@ def _inspect(col: Collection, path: Path) -> VerifyReport:
     media = sorted(p.name for p in Path(col.media.dir()).iterdir() if p.is_file())
     report = VerifyReport(path, len(notes), len(card_ids), decks,
                           sorted(n["name"] for n in notetypes.values()), media, descriptions)
+    if not notes:
+        report.findings.append(Finding("empty-package", "the package holds no note: students "
+                                       "would import nothing"))
     for note in notes:
         report.findings += _note_findings(note, notetypes[note.mid])
     for notetype in notetypes.values():

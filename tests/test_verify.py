@@ -273,3 +273,11 @@ def test_a_package_in_anki_s_newer_format_verifies(project, write_deck, tmp_path
     assert "collection.anki21b" in zipfile.ZipFile(modern).namelist()
     report = verify_package(modern)
     assert report.findings == [] and (report.notes, report.cards) == (4, 5)
+
+
+def test_a_package_without_notes_is_a_finding(project, write_deck):
+    write_deck("demo", deck="name: Vide\n")
+    [result] = api.build(api.Project(project))
+    report = verify_package(result.package)
+    assert [f.code for f in report.findings] == ["empty-package"]
+    assert run_cli("verify", str(result.package)).exit_code == 1
