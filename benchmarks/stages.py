@@ -34,6 +34,7 @@ def main(size: int) -> None:
         from flashcards.check import check
         from flashcards.expand import expand
         from flashcards.fingerprint import file_digest
+        from flashcards.gcpause import paused_gc
         from flashcards.lint import lint
         from flashcards.lock import read_lock
         from flashcards.pack import PackInput, pack_note, write_database
@@ -41,6 +42,8 @@ def main(size: int) -> None:
         from flashcards.validate import load_deck
         from flashcards.write import write_apkg, write_text_atomic
         lap("import the pipeline")
+        pause = paused_gc()  # as api.build does
+        pause.__enter__()
         project = api.Project(root)
         deck_dir = project.decks_dir / "synth"
         sources = load_deck(deck_dir)

@@ -23,6 +23,7 @@ from flashcards.coverage import Coverage
 from flashcards.diagnostics import Diagnostic, Report, SourceError
 from flashcards.expand import expand
 from flashcards.fingerprint import file_digest, inputs_digest, up_to_date
+from flashcards.gcpause import without_gc
 from flashcards.grounding import Seed
 from flashcards.lint import lint
 from flashcards.load import load_yaml, read_text
@@ -86,6 +87,7 @@ def load_seed(project: Project, sources: DeckSources) -> Seed | None:
     return Seed.read(path)
 
 
+@without_gc
 def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
     """Load, validate, expand and check one deck. Raises SourceError with every problem."""
     sources = load_deck(deck_dir)
@@ -265,6 +267,7 @@ def commit_staged(staged: StagedDeck) -> BuildResult:
     return staged.result
 
 
+@without_gc
 def _stage_one(root: Path, slug: str, staging: Path, out_dir: Path, now: int,
                new_notetype_version: bool) -> StagedDeck | SourceError:
     project = Project(root)
@@ -364,6 +367,7 @@ def coverage(project: Project, deck: str) -> tuple[PreparedDeck, Coverage]:
     return prepared, measure(prepared.seed, prepared.notes)
 
 
+@without_gc
 def diff(project: Project, decks: Sequence[str] = ()) -> dict[str, Plan]:
     """What the next build would change in each deck, compared with its lock."""
     now = build_timestamp()
