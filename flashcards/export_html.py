@@ -13,7 +13,7 @@ from flashcards.api import PreparedDeck, deck_css
 from flashcards.describe import facts_line
 from flashcards.export import CardView, NoteView, subdeck_groups
 from flashcards.labels import labels
-from flashcards.media import MediaProblem, replace_references, resolve
+from flashcards.media import MediaProblem, replace_css_references, replace_references, resolve
 from flashcards.models import CardType
 from flashcards.notetypes import CSS as CARD_CSS
 from flashcards.render import markdown_field
@@ -48,7 +48,8 @@ article.card .tags { margin-top: .8em; font-size: .6em; color: #888; text-align:
 }
 """
 
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; media-src data:"
+_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; media-src data:; "
+        "font-src data:")
 
 
 def _data_uri(deck_dir: Path, reference: str) -> str:
@@ -99,8 +100,8 @@ def _card(view: NoteView, card: CardView, ordinal: int, words: dict[str, str],
 
 def export_html(deck: PreparedDeck) -> str:
     """The page: the deck's title, facts and description, then every card, grouped by
-    subdeck. The deck's style.css applies (validation refused anything in it that could
-    run or load)."""
+    subdeck. The deck's style.css applies, its fonts and images embedded (validation refused
+    anything in it that could run or load from elsewhere)."""
     config = deck.sources.config
     language = config.language
     words = labels(language)
@@ -121,7 +122,7 @@ def export_html(deck: PreparedDeck) -> str:
 <title>{escape(config.name)}</title>
 <style>
 {CARD_CSS}
-{deck_css(deck)}
+{replace_css_references(deck_css(deck), lambda ref: _data_uri(deck.sources.root, ref))}
 {PAGE_CSS}
 </style>
 </head>

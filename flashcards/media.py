@@ -153,6 +153,16 @@ def css_references(css: str) -> Iterable[tuple[str, int]]:
             yield ref, match.start(2)
 
 
+def replace_css_references(css: str, replace: Callable[[str], str]) -> str:
+    """`css` with each `url(…)` naming a file replaced by `url("<replace(reference)>")`."""
+
+    def url(match: re.Match[str]) -> str:
+        ref = match.group(2).strip()
+        return f'url("{replace(ref)}")' if _names_a_file(ref) else match.group(0)
+
+    return _CSS_URL.sub(url, css)
+
+
 def check_media(deck_dir: Path, notes: Sequence[NoteSpec], language: str, css: str = "",
                 css_file: Path | None = None) -> list[Diagnostic]:
     """A diagnostic at the note's file:line (or the CSS's line:column) for every media
@@ -211,9 +221,7 @@ def pack_media(deck_dir: Path, notes: Sequence[PackedNote], css: str = "") -> De
         fields = tuple(value if name == QUOTED_FIELD else rewrite(value)
                        for name, value in zip(names, note.fields, strict=True))
         rewritten.append(replace(note, fields=fields))
-    new_css = _CSS_URL.sub(
-        lambda m: f'url("{rename(m.group(2).strip(), template_only=True)}")'
-        if _names_a_file(m.group(2).strip()) else m.group(0), css)
+    new_css = replace_css_references(css, lambda ref: rename(ref, template_only=True))
     if problems:
         raise SourceError([Diagnostic(deck_dir, p, code="media") for p in problems])
     return DeckMedia(rewritten, new_css, sorted(files.items()))

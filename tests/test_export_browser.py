@@ -170,7 +170,10 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 def test_images_and_sounds_are_embedded(browser, project, write_deck):
     folder = write_deck("demo", cards=MEDIA_CARDS)
-    add_media(folder, {"carte.png": _png(40, 30, (200, 30, 30)), "lecture.mp3": b"ID3"})
+    add_media(folder, {"carte.png": _png(40, 30, (200, 30, 30)), "lecture.mp3": b"ID3",
+                       "fond.png": _png(4, 4, (30, 30, 200))})
+    (folder / "style.css").write_text(".question { background-image: url(media/fond.png); }\n",
+                                      encoding="utf-8")
     [result] = export(api.Project(project), format=ExportFormat.HTML)
     page, requests = _open(browser, result.path)
     try:
@@ -182,5 +185,8 @@ def test_images_and_sounds_are_embedded(browser, project, write_deck):
         audio = page.locator("article.card audio")
         assert audio.get_attribute("src").startswith("data:audio/")
         assert "sound:" not in page.locator("article.card").inner_text()
+        background = page.locator("article.card .question").evaluate(
+            "e => getComputedStyle(e).backgroundImage")
+        assert background.startswith('url("data:image/png;base64,')  # the deck CSS's image
     finally:
         page.close()
