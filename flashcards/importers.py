@@ -22,11 +22,14 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
+
+import zstandard
 
 from flashcards.authoring import build_card, checked_append, fold
 from flashcards.project import Project, UsageError
@@ -393,14 +396,17 @@ def notetype_notes(names: list[str], deck: str) -> list[str]:
     if foreign:
         kinds = ", ".join(sorted(set(foreign)))
         notes.append(f"{len(foreign)} notes came with notetypes of their own ({kinds}): "
-                     "students who have that package keep every card and review, but Anki "
-                     "keeps their wording of those notes (it reports them 'conflicting'), so "
-                     "later edits of them reach only students new to the deck")
+                     "students who have that package keep every card and review, but with "
+                     "Anki's default options they keep the old wording of those notes (Anki "
+                     "reports them 'conflicting'); ticking 'Merge note types' on import "
+                     "brings the new wording, and must be ticked on every later import")
     return notes
 
 
 def _protobuf_fields(data: bytes) -> dict[int, list[bytes | int]]:
-    """Top-level fields of a protobuf message: enough to read Anki's notetype configs."""
+    """Top-level fields of a protobuf message: enough to read Anki's notetype configs (the
+    message classes ship only with the `anki` package, not a runtime dependency). A
+    truncated message raises IndexError."""
     fields: dict[int, list[bytes | int]] = {}
     position = 0
 
@@ -465,7 +471,8 @@ def _v18_notetypes(db: sqlite3.Connection) -> tuple[dict[int, Notetype], list[st
                 "SELECT config FROM templates WHERE ntid = ? ORDER BY ord", (ntid,)):
             parts = _protobuf_fields(template_config)
             front, back = parts.get(1, [b""])[0], parts.get(2, [b""])[0]
-            templates.append((bytes(front).decode(), bytes(back).decode()))  # type: ignore[arg-type]
+            templates.append((bytes(front).decode(errors="replace"),  # type: ignore[arg-type]
+                              bytes(back).decode(errors="replace")))  # type: ignore[arg-type]
         notetypes[ntid] = Notetype(name, int(kind), fields, templates)  # type: ignore[arg-type]
     names = [n.replace("\x1f", "::") for (n,) in db.execute("SELECT name FROM decks")]
     return notetypes, names
@@ -474,12 +481,6 @@ def _v18_notetypes(db: sqlite3.Connection) -> tuple[dict[int, Notetype], list[st
 def _collection(archive: zipfile.ZipFile, folder: Path) -> tuple[Path, str]:
     names = set(archive.namelist())
     if "collection.anki21b" in names:
-        try:
-            import zstandard
-        except ImportError:  # pragma: no cover - a runtime dependency
-            raise UsageError("this package is in Anki's newer format (collection.anki21b): "
-                             "install `zstandard`, or export again from Anki with "
-                             "'Support older Anki versions' ticked") from None
         target = folder / "collection.sqlite"
         with archive.open("collection.anki21b") as source, target.open("wb") as sink:
             zstandard.ZstdDecompressor().copy_stream(source, sink)
@@ -504,7 +505,11 @@ def read_apkg(path: Path, result: ImportResult, seen: Seen) -> None:
         raise UsageError(f"{path} is not an Anki package (.apkg files are zip archives)"
                          ) from None
     with archive, tempfile.TemporaryDirectory() as folder:
-        database, entry = _collection(archive, Path(folder))
+        try:
+            database, entry = _collection(archive, Path(folder))
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, zstandard.ZstdError) as exc:
+            raise UsageError(f"{path}: its collection cannot be unpacked ({exc}); export "
+                             "it again from Anki") from None
         db = sqlite3.connect(database)
         try:
             tables = {n for (n,) in db.execute("SELECT name FROM sqlite_master")}
@@ -512,8 +517,10 @@ def read_apkg(path: Path, result: ImportResult, seen: Seen) -> None:
                                 else _legacy_notetypes(db))
             notes = db.execute("SELECT id, guid, mid, tags, flds FROM notes ORDER BY id"
                                ).fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise UsageError(f"{path}: cannot read its collection ({exc})") from None
+        except (sqlite3.DatabaseError, ValueError, LookupError, TypeError) as exc:
+            # LookupError: a missing key or a truncated notetype config
+            raise UsageError(f"{path}: cannot read its collection ({exc}); is the package "
+                             "complete? Export it again from Anki") from None
         finally:
             db.close()
     decks = [d for d in decks if d != "Default"] or decks

@@ -218,26 +218,63 @@ def test_what_students_will_see_is_said(project, write_deck, tmp_path):
     assert not any(other.decks_dir.iterdir())
 
 
-def test_merging_notetypes_on_import_would_empty_the_cards(tmp_path, anki):
-    """Why the README tells students to keep Anki's default import options: with 'Merge
-    note types', Anki moves the genanki notes to the deck's notetypes and their fronts come
-    out empty; some notes lose every field (measured with the real engine)."""
+def test_merge_note_types_brings_the_new_wording_once(tmp_path, anki, monkeypatch):
+    """What the README tells students who had the genanki deck (measured with the real
+    engine): ticking 'Merge note types' moves their notes to the deck's notetypes with the
+    new wording and their reviews; the merged notetypes keep the old fields too, so the next
+    import with the default options is 'conflicting' again (merge again, each time)."""
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
     from tests.anki_engine import IF_NEWER
 
+    day = 86_400
+    start = 1_760_000_000
     package = tmp_path / "vocab.apkg"
-    genanki.Package(vocabulary_deck()).write_to_file(package)
+    genanki.Package(vocabulary_deck()).write_to_file(package, timestamp=start)
     anki.import_package(package)
+    review_everything(anki)
+    reviewed = scheduling(anki)
     other = new_project(tmp_path / "p")
     run_cli("import", str(package), "--into", "vocab", "--root", str(other.root))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(start + day))
     [rebuilt] = api.build(other)
-    anki.col.import_anki_package(ImportAnkiPackageRequest(
-        package_path=str(rebuilt.package),
-        options=ImportAnkiPackageOptions(with_scheduling=False, update_notes=IF_NEWER,
-                                         update_notetypes=IF_NEWER, merge_notetypes=True)))
-    notes = anki.notes()
-    assert all(n.note_type()["name"].startswith("flashcards · ") for n in notes)
-    questions = [n["Question"] for n in notes if "Question" in n]
-    assert len(questions) == 5 and set(questions) == {""}  # every card's front is empty
-    assert any(not any(n.fields) for n in notes)  # and some notes lost every field
+
+    def merge_import(path: Path):
+        return anki.col.import_anki_package(ImportAnkiPackageRequest(
+            package_path=str(path),
+            options=ImportAnkiPackageOptions(with_scheduling=False, update_notes=IF_NEWER,
+                                             update_notetypes=IF_NEWER,
+                                             merge_notetypes=True))).log
+
+    log = merge_import(rebuilt.package)
+    assert (len(log.updated), len(log.conflicting), len(log.new)) == (6, 0, 0)
+    assert scheduling(anki) == reviewed
+    squirrel = next(n for n in anki.notes() if "squirrel" in n.fields)
+    assert squirrel.note_type()["name"] == "flashcards · Basic (vocab)"
+    assert squirrel["Question"] == "<strong>écureuil</strong>"
+
+    cards = other.decks_dir / "vocab" / "cards.yaml"
+    cards.write_text(cards.read_text(encoding="utf-8").replace(
+        "answer: squirrel", "answer: a squirrel"), encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(start + 2 * day))
+    [release] = api.build(other)
+    assert anki.import_package(release.package).conflicting == 6  # default options
+    assert len(merge_import(release.package).updated) == 1  # merging again: the edit arrives
+    assert any(n["Answer"] == "a squirrel" for n in anki.notes() if "Answer" in n)
+    assert scheduling(anki) == reviewed
+
+
+@pytest.mark.parametrize(("entry", "content"), [
+    ("collection.anki2", b"SQLite format 3\x00" + b"\x00" * 200),  # a damaged database
+    ("collection.anki21b", b"\x28\xb5\x2f\xfd garbage"),             # a damaged zstd frame
+    ("media", b"{}"),                                                # no collection at all
+])
+def test_damaged_packages_are_clear_errors(tmp_path, entry, content):
+    package = tmp_path / "damaged.apkg"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr(entry, content)
+    project = new_project(tmp_path / "p")
+    result = run_cli("import", str(package), "--into", "x", "--root", str(project.root))
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: ") and "Traceback" not in result.output
+    assert not (project.decks_dir / "x").exists()
