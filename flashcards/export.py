@@ -1,7 +1,8 @@
 """Exports for students without Anki: a CSV for other flashcard apps (and Anki's own text
 import), a Markdown study sheet, a self-contained HTML page (`export_html.py`).
 
-Everything works from the prepared notes, rendered exactly as `pack` renders them for Anki."""
+The CSV and the page show the notes exactly as `pack` renders them for Anki; the study sheet
+shows the Markdown they were written in."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -254,8 +255,7 @@ class ExportResult:
 
 
 def export(project: Project, decks: Sequence[str] = (), format: ExportFormat = ExportFormat.CSV,
-           out_dir: Path | None = None, *,
-           progress: Callable[[str], None] | None = None) -> list[ExportResult]:
+           out_dir: Path | None = None) -> list[ExportResult]:
     """Write `<out_dir>/<slug>.<csv|md|html>` for every named deck (all by default; `out_dir`
     defaults to `dist/`). Every deck is validated first: nothing is written unless all are
     valid (SourceError with every problem). Each file is written atomically."""
@@ -272,6 +272,4 @@ def export(project: Project, decks: Sequence[str] = (), format: ExportFormat = E
         path = out_dir / f"{deck.slug}.{format.value}"
         write_text_atomic(path, text)
         written.append(ExportResult(deck.slug, path, format, len(deck.notes), deck.card_count()))
-        if progress:
-            progress(deck.slug)
     return written
