@@ -4,6 +4,7 @@ Only light modules at the top: the work is imported inside each command."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -201,8 +202,12 @@ def import_command(
     from flashcards.importers import import_file
 
     project = _project_or_here(root)
+    # A spinner on a terminal (reading, then checking the deck, can take seconds).
+    working = err.status(f"importing {file.name}…") if err.is_terminal and not json_output \
+        else contextlib.nullcontext()
     try:
-        result = import_file(project, file, into, language=language, dry_run=dry_run)
+        with working:
+            result = import_file(project, file, into, language=language, dry_run=dry_run)
     except UsageError as exc:
         raise usage_exit(exc) from None
     except SourceError as exc:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from flashcards import api
@@ -133,3 +136,15 @@ def test_rows_the_build_would_refuse_are_skipped_with_the_reason(project, write_
     assert [c["id"] for c in load_yaml(deck / "cards.yaml").data["cards"]] == [
         "qui-a-confirme-la-fin-de-dojo"]
     assert isinstance(api.validate(api.Project(project))["demo"], api.PreparedDeck)
+
+
+def test_a_spinner_on_a_terminal_only(project, write_deck):
+    write_deck("demo")
+    command = [sys.executable, "-m", "flashcards", "import", str(EXCEL), "--into", "demo",
+               "--root", str(project), "--dry-run"]
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    terminal = subprocess.run(command, capture_output=True, text=True,
+                              env={**base, "FORCE_COLOR": "1", "TERM": "xterm"})
+    assert "importing cartes-excel-fr.csv…" in terminal.stderr
+    piped = subprocess.run(command, capture_output=True, text=True, env=base)
+    assert "importing" not in piped.stderr and "would import 4 cards" in piped.stdout
