@@ -3,7 +3,7 @@ for a language it has no words for)."""
 
 from __future__ import annotations
 
-LABELS = {
+_LABELS = {
     "fr": {"version": "Version", "notes": "notes", "cards": "cartes", "source": "Source",
            "published": "article du", "licence": "Licence", "news": "Dernière mise à jour",
            "added": "ajoutées", "changed": "modifiées", "removed": "retirées",
@@ -33,11 +33,11 @@ _MONTHS = {
 def _base(language: str) -> str:
     """`fr-CA` → `fr`; `en` for a language without words here."""
     base = language.split("-")[0]
-    return base if base in LABELS else "en"
+    return base if base in _LABELS else "en"
 
 
 def labels(language: str) -> dict[str, str]:
-    return LABELS[_base(language)]
+    return _LABELS[_base(language)]
 
 
 def kind_subdecks(language: str) -> dict[str, str]:
