@@ -47,6 +47,7 @@ def main(size: int) -> None:
         project = api.Project(root)
         deck_dir = project.decks_dir / "synth"
         sources = load_deck(deck_dir)
+        api.forget_parsed_data(sources)
         lap("load + validate (yaml-rs, pydantic)")
         seed = api.load_seed(project, sources)
         notes = expand(sources)

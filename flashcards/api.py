@@ -91,6 +91,7 @@ def load_seed(project: Project, sources: DeckSources) -> Seed | None:
 def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
     """Load, validate, expand and check one deck. Raises SourceError with every problem."""
     sources = load_deck(deck_dir)
+    forget_parsed_data(sources)
     seed = load_seed(project, sources)
     notes = expand(sources)
     report = check(notes, seed)
@@ -102,6 +103,16 @@ def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
     if not report.ok:
         raise SourceError(report.sorted())
     return PreparedDeck(sources, notes, seed, report)
+
+
+def forget_parsed_data(sources: DeckSources) -> None:
+    """Drop the parsed YAML of the cards and facts once validated: the models hold the same
+    data (a big file's parsed data outweighs them), and positions come from the text."""
+    for file, key in (("cards.yaml", "cards"), ("facts.yaml", "facts")):
+        doc = sources.documents.get(file)
+        if doc is not None:
+            doc.item_lines(key)  # computed (and kept) while the data is there
+            doc.data = None
 
 
 def _media_problems(sources: DeckSources, notes: list[NoteSpec]) -> list[Diagnostic]:
