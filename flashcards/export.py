@@ -202,7 +202,8 @@ def export_markdown(deck: PreparedDeck, out_dir: Path | None = None) -> str:
     media/ folder from `out_dir`, where the sheet is written."""
     config = deck.sources.config
     language = config.language
-    parts = [f"# {markdown_escape(config.name)}", "", markdown_escape(facts_line(deck)), ""]
+    title = typography(config.name, language)
+    parts = [f"# {markdown_escape(title)}", "", markdown_escape(facts_line(deck)), ""]
     if config.description.strip():
         parts += [typography(config.description.strip(), language), ""]
     for group in subdeck_groups(deck):

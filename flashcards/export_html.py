@@ -16,7 +16,7 @@ from flashcards.labels import labels
 from flashcards.media import MediaProblem, replace_css_references, replace_references, resolve
 from flashcards.models import CardType
 from flashcards.notetypes import CSS as CARD_CSS
-from flashcards.render import markdown_field
+from flashcards.render import markdown_field, typography
 
 PAGE_CSS = """\
 :root { color-scheme: light; }
@@ -105,6 +105,7 @@ def export_html(deck: PreparedDeck) -> str:
     config = deck.sources.config
     language = config.language
     words = labels(language)
+    title = typography(config.name, language)
     sections = []
     for group in subdeck_groups(deck):
         heading = f"<h2>{escape(group.heading)}</h2>" if group.heading else ""
@@ -119,7 +120,7 @@ def export_html(deck: PreparedDeck) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{_CSP}">
-<title>{escape(config.name)}</title>
+<title>{escape(title)}</title>
 <style>
 {CARD_CSS}
 {replace_css_references(deck_css(deck), lambda ref: _data_uri(deck.sources.root, ref))}
@@ -128,7 +129,7 @@ def export_html(deck: PreparedDeck) -> str:
 </head>
 <body>
 <header class="deck">
-<h1>{escape(config.name)}</h1>
+<h1>{escape(title)}</h1>
 <p class="meta">{escape(facts_line(deck))}</p>
 <div class="description">{description}</div>
 </header>

@@ -64,7 +64,7 @@ def test_csv_one_row_per_note_and_anki_imports_it(project, write_deck, anki):
 
 def test_markdown_study_sheet(project, write_deck):
     write_deck("demo", deck="""
-        name: Demo
+        name: "Démo : l'essai"
         language: fr
         seed: tesla-dojo-2025-08-15.fr
         description: Un paquet d'essai.
@@ -73,7 +73,9 @@ def test_markdown_study_sheet(project, write_deck):
         """, cards=STARTER_CARDS)
     [result] = export(api.Project(project), format=ExportFormat.MD)
     sheet = result.path.read_text(encoding="utf-8")
-    assert sheet.startswith("# Demo\n")
+    assert sheet.startswith("# Démo\u00a0: l’essai\n")  # the language's typography
+    [page] = export(api.Project(project), format=ExportFormat.HTML)
+    assert "<h1>Démo\u00a0: l’essai</h1>" in page.path.read_text(encoding="utf-8")
     assert ("Version 2.1.0 · 4 notes · 5 cartes · Source\u00a0: tesla-dojo-2025-08-15.fr.txt, "
             "article du 15 août 2025" in sheet)
     assert "Licence\u00a0: CC BY-SA 4.0" in sheet and "Un paquet d’essai." in sheet
