@@ -68,12 +68,13 @@ quelle quels quelles est a ont sont son sa ses leur leurs ce cet cette ces pour 
 avec il elle ils elles on se s ne pas plus the of a an to in on is are""".split())
 
 
-@lru_cache(maxsize=65536)
+# Rules look at the same few texts of a note in turn; a big cache would only hold memory.
+@lru_cache(maxsize=4096)
 def plain(text: str) -> str:
     return " ".join(_TAGS.sub(" ", unicodedata.normalize("NFKC", text)).split())
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(plain(text).casefold()))
 

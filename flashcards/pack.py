@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -179,42 +179,45 @@ def write_database(data: PackInput, database: Path) -> None:
             decks[name] = genanki.Deck(deck_id(name), name)
             by_deck[name] = []
         by_deck[name].append((due, note))
+    order = [(decks[name].deck_id, due, note) for name, notes in by_deck.items()
+             for due, note in notes]
+    del by_deck
     models: dict[CardType, _Model] = {}
     ordinals: dict[CardType, Callable[[Sequence[str]], list[int]]] = {}
-    note_rows = []
-    cards: list[tuple[int, int, int, int, list[int]]] = []  # nid, mod, deck id, due, ordinals
-    for name, notes in by_deck.items():
-        did = decks[name].deck_id
-        for due, note in notes:
-            model = models.get(note.type)
-            if model is None:
-                model = models[note.type] = _Model(data.notetypes[note.type],
-                                                   data.notetype_mods[note.type])
-                main.add_model(model)
-                ordinals[note.type] = (_front_back_ordinals(model)
-                                       if model.model_type == genanki.Model.FRONT_BACK
-                                       else partial(card_ordinals, model))
+    for _, _, note in order:
+        if note.type not in models:
+            model = models[note.type] = _Model(data.notetypes[note.type],
+                                               data.notetype_mods[note.type])
+            main.add_model(model)
+            ordinals[note.type] = (_front_back_ordinals(model)
+                                   if model.model_type == genanki.Model.FRONT_BACK
+                                   else partial(card_ordinals, model))
+
+    def note_rows() -> Iterator[tuple]:
+        for _, _, note in order:
+            model = models[note.type]
             row = _Fields(model, note.fields,
                           sorted({*note.tags, *data.extra_tags.get(note.id, ())}))
+            yield (data.note_ids[note.id], note.guid, model.model_id, data.note_mods[note.id],
+                   -1, row.format_tags(), row.format_fields(),
+                   note.fields[model.sort_field_index], 0, 0, "")
+
+    def card_rows() -> Iterator[tuple]:
+        for did, due, note in order:
             nid, mod = data.note_ids[note.id], data.note_mods[note.id]
-            note_rows.append((nid, note.guid, model.model_id, mod, -1, row.format_tags(),
-                              row.format_fields(), note.fields[model.sort_field_index], 0, 0,
-                              ""))
-            cards.append((nid, mod, did, due, ordinals[note.type](note.fields)))
-    del by_deck
+            for i, ordinal in enumerate(ordinals[note.type](note.fields)):
+                yield (nid + 1 + i, nid, did, ordinal, mod, -1, 0, 0, due, 0, 0, 0, 0, 0, 0, 0,
+                       0, "")
+
     package = genanki.Package(list(decks.values()))
     stamp = max([*data.note_mods.values(), *data.notetype_mods.values(), 0])
     connection = sqlite3.connect(database)
     try:
         cursor = connection.cursor()
         package.write_to_db(cursor, stamp, itertools.count())
-        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
-        del note_rows
-        cursor.executemany(
-            "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            ((nid + 1 + i, nid, did, ordinal, mod, -1, 0, 0, due, 0, 0, 0, 0, 0, 0, 0, 0, "")
-             for nid, mod, did, due, card_ords in cards
-             for i, ordinal in enumerate(card_ords)))
+        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows())
+        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           card_rows())
         connection.commit()
     finally:
         connection.close()

@@ -101,7 +101,7 @@ def neutralise_anki_markup(fragment: str, *, keep_cloze: bool = False) -> str:
     return fragment.replace("{{", "&#123;&#123;")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # texts repeated across notes (a fact's extra, a deck's boilerplate)
 def markdown_field(text: str, language: str, *, cloze: bool = False) -> str:
     """A field written in Markdown (and allow-listed HTML) as safe HTML for Anki."""
     if not text:
