@@ -15,7 +15,10 @@ _CODE = Path(__file__).resolve().parent
 
 def _feed(digest: hashlib._Hash, label: str, path: Path) -> None:
     digest.update(label.encode() + b"\0")
-    digest.update(path.read_bytes() if path.is_file() else b"\0missing")
+    try:
+        digest.update(path.read_bytes() if path.is_file() else b"\0missing")
+    except OSError:  # unreadable: not up to date; the build then says why
+        digest.update(b"\0unreadable")
     digest.update(b"\0")
 
 

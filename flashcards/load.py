@@ -301,12 +301,21 @@ def _explain(path: Path, text: str, message: str) -> Diagnostic:
     return Diagnostic(path, f"invalid YAML: {first}", hint, position, code="yaml")
 
 
+def _line(text: str, number: int) -> str:
+    """Line `number` (1-based) of `text`; empty past the end (a mark may point there)."""
+    lines = text.split("\n")
+    return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
 def _syntax_error(path: Path, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     at_end = exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip())
     if at_end and exc.context_mark is not None:
         mark = exc.context_mark  # "unclosed …": where it was opened, not the end of file
     position = _mark(mark) if mark else None
+    lines = text.split("\n")
+    if position and position.line > len(lines):  # past the end: the end of the last line
+        position = Position(len(lines), len(lines[-1]) + 1)
     problem = exc.problem or "invalid YAML"
     if exc.context and exc.context_mark is not None:
         problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
@@ -314,7 +323,7 @@ def _syntax_error(path: Path, exc: yaml.MarkedYAMLError, text: str) -> Diagnosti
     if exc.context == "expected a single document in the stream":
         problem = "a second YAML document (`---`) in the file"
         hint = "one file holds one document: remove the `---` line and what follows, or merge"
-    elif "\t" in problem or (position and "\t" in text.split("\n")[position.line - 1]):
+    elif "\t" in problem or (position and "\t" in _line(text, position.line)):
         hint = "YAML does not allow tabs for indentation: indent with spaces"
     elif "mapping values are not allowed" in problem:
         hint = 'a value containing ": " must be quoted, e.g. question: "Quel est le but : …"'

@@ -35,8 +35,11 @@ class Project:
         return self.root / "seeds"
 
     def deck_slugs(self) -> list[str]:
-        return sorted(p.name for p in self.decks_dir.iterdir()
-                      if p.is_dir() and not p.name.startswith("."))
+        try:
+            return sorted(p.name for p in self.decks_dir.iterdir()
+                          if p.is_dir() and not p.name.startswith("."))
+        except OSError as exc:
+            raise UsageError(f"cannot read {self.decks_dir}: {exc.strerror or exc}") from None
 
     def deck_dirs(self, names: Sequence[str] = ()) -> list[Path]:
         """The deck folders named (all when none is named); unknown names are a UsageError."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from functools import lru_cache
 
 import nh3
@@ -101,13 +102,22 @@ def neutralise_anki_markup(fragment: str, *, keep_cloze: bool = False) -> str:
     return fragment.replace("{{", "&#123;&#123;")
 
 
-@lru_cache(maxsize=8192)  # texts repeated across notes (a fact's extra, a deck's boilerplate)
+def _clean(text: str) -> str:
+    """No control characters, and Unicode in NFC: Anki normalises what it imports to NFC, so
+    the package holds exactly what students' collections will."""
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+@lru_cache(maxsize=65536)
 def markdown_field(text: str, language: str, *, cloze: bool = False) -> str:
     """A field written in Markdown (and allow-listed HTML) as safe HTML for Anki."""
     if not text:
         return ""
-    if _CONTROL.search(text):
-        text = _CONTROL.sub("", text)
+    text = _clean(text)
     text = typography(text, language)
     if not _MARKUP_CHARS.search(text) and not _MARKUP_START.match(text):
         return neutralise_anki_markup(html.escape(text, quote=False), keep_cloze=cloze)
@@ -124,6 +134,4 @@ def plain_field(text: str, language: str) -> str:
     """A passage quoted from an article: plain text, escaped, never interpreted."""
     if not text:
         return ""
-    if _CONTROL.search(text):
-        text = _CONTROL.sub("", text)
-    return neutralise_anki_markup(html.escape(typography(text, language), quote=False))
+    return neutralise_anki_markup(html.escape(typography(_clean(text), language), quote=False))

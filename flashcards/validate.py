@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from flashcards.diagnostics import Diagnostic, Report, SourceError
+from flashcards.itemwise import validate_items
 from flashcards.load import Document, load_yaml
 from flashcards.models import (
     FACT_KINDS,
@@ -148,24 +149,39 @@ def _describe(error: dict[str, Any], known: set[str]) -> tuple[str, str]:
 def validate_document(doc: Document, model: type[M]) -> tuple[M | None, list[Diagnostic]]:
     """Validate one document against its model; diagnostics carry file:line:column."""
     data = {} if doc.data is None else doc.data
-    try:
-        return model.model_validate(data), []
-    except ValidationError as exc:
-        known = _known_keys(model)
-        diagnostics = []
-        for error in exc.errors():
-            path = _data_path(data, tuple(error["loc"]))
-            message, hint = _describe(error, known)
-            is_key = error["type"] == "extra_forbidden"
-            diagnostics.append(Diagnostic(doc.path, message, hint,
-                                          doc.position(path, key=is_key), code="schema"))
-        return None, diagnostics
+    itemwise = validate_items(model, data)  # big list files: never parsed and built whole
+    if itemwise is not None:
+        value, errors = itemwise
+        if value is not None:
+            return value, []
+    else:
+        try:
+            return model.model_validate(data), []
+        except ValidationError as exc:
+            errors = exc.errors()
+    known = _known_keys(model)
+    diagnostics = []
+    for error in errors:
+        path = _data_path(data, tuple(error["loc"]))
+        message, hint = _describe(error, known)
+        is_key = error["type"] == "extra_forbidden"
+        diagnostics.append(Diagnostic(doc.path, message, hint,
+                                      doc.position(path, key=is_key), code="schema"))
+    return None, diagnostics
 
 
 def load_deck(root: Path) -> DeckSources:
     """Load and validate every file of the deck folder `root`. Raises SourceError."""
     report = Report()
     root = Path(root)
+    try:
+        root.stat()
+        (root / "deck.yaml").exists()
+    except OSError as exc:  # a folder one may not enter
+        raise SourceError([Diagnostic(root, f"cannot read the deck folder: "
+                                      f"{exc.strerror or exc}",
+                                      "check its permissions, e.g. `chmod u+rwx` on it",
+                                      code="unreadable")]) from None
     if not (root / "deck.yaml").exists():
         raise SourceError([Diagnostic(root / "deck.yaml", "deck.yaml is missing",
                                       "every deck folder needs a deck.yaml with at least `name:`",

@@ -89,13 +89,23 @@ def _unreadable(deck: Path) -> None:
     (deck / "cards.yaml").chmod(0)
 
 
+def _unreadable_folder(deck: Path) -> None:
+    deck.chmod(0)
+
+
+def _built(deck: Path) -> None:
+    """Built once, so that dist/ holds a package and the deck a lock, both to keep."""
+    result = run_cli("build", "--root", str(deck.parent.parent))
+    assert result.exit_code == 0, result.output
+
+
 def _no_deck_yaml(deck: Path) -> None:
     (deck / "deck.yaml").unlink()
 
 
 SETUPS: dict[str, Callable[[Path], None]] = {
     "huge": _huge, "long-line": _long_line, "unreadable": _unreadable,
-    "no-deck-yaml": _no_deck_yaml,
+    "unreadable-folder": _unreadable_folder, "built": _built, "no-deck-yaml": _no_deck_yaml,
 }
 
 
@@ -151,7 +161,7 @@ def run_without_root_override(root: Path, command: str) -> tuple[int, str]:
 
 
 def run_case(case: Case, root: Path, command: str) -> tuple[int, str]:
-    if "unreadable" in case.setup and runs_as_root():
+    if any(name.startswith("unreadable") for name in case.setup) and runs_as_root():
         return run_without_root_override(root, command)
     result = run_cli(command, "--root", str(root))
     return result.exit_code, result.output
@@ -162,6 +172,7 @@ def test_case(case: Case, tmp_path: Path) -> None:
     root = make_project(case, tmp_path / "project")
     sources_before = {p: p.read_bytes() for p in (root / "decks").rglob("*")
                       if p.is_file() and os.access(p, os.R_OK) and p.stat().st_size < 1 << 24}
+    dist_before = {p: p.read_bytes() for p in (root / "dist").rglob("*") if p.is_file()}
     for command in ("validate", "build"):
         code, output = run_case(case, root, command)
         context = f"{case.name}: {command} said:\n{textwrap.indent(output, '  ')}"
@@ -174,10 +185,12 @@ def test_case(case: Case, tmp_path: Path) -> None:
             assert "error" in output and "hint:" in output, context
         assert not leftovers(root), leftovers(root)
     package = root / "dist" / f"{case.name}.apkg"
-    if case.exits["build"]:
-        assert not (root / "dist").exists(), list((root / "dist").rglob("*"))
-        assert not (root / "decks" / case.name / "flashcards.lock").exists() or \
-            "flashcards.lock" in os.listdir(case.folder)
+    if case.exits["build"]:  # dist/ as it was (absent, or the previous packages)
+        dist_after = {p: p.read_bytes() for p in (root / "dist").rglob("*") if p.is_file()}
+        assert dist_after == dist_before and (root / "dist").exists() == bool(dist_before)
+        lock = root / "decks" / case.name / "flashcards.lock"
+        assert lock in sources_before or not os.access(lock.parent, os.X_OK) or \
+            not lock.exists()
     else:
         assert package.is_file()
         text = package_text(package)

@@ -14,10 +14,11 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from flashcards.pack import note_guid
@@ -116,6 +117,30 @@ ALL_RULES = ["answer-length", "yes-no-question", "answer-in-question", "near-dup
              "question-form"]
 
 
+class _Active(HTMLParser):
+    """Finds what a browser would act on: scripts, event handlers, addresses."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "iframe", "object", "embed", "a"):
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            value = "".join((value or "").split()).lower()
+            if name.startswith("on") or (name in ("src", "href") and (
+                    ":" in value.split("/")[0] or value.startswith(("/", "\\")))):
+                self.found.append(f"{name}={value}")
+
+
+def active_markup(html: str) -> list[str]:
+    parser = _Active()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
 def cards_yaml(pairs: list[tuple[str, str]]) -> str:
     lines = ["cards:"]
     for i, (question, answer) in enumerate(pairs):
@@ -129,6 +154,8 @@ def cards_yaml(pairs: list[tuple[str, str]]) -> str:
 @settings(deadline=None, max_examples=30, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(pairs=st.lists(st.tuples(texts, texts), min_size=1, max_size=4))
+@example(pairs=[("", "# titre\u0301")])  # decomposed é: Anki stores NFC (found by Hypothesis)
+@example(pairs=[("", "\\<img src=x onerror=alert(1)>")])  # escaped: text, not a tag
 def test_any_card_text_round_trips_through_anki(pairs):
     with project() as root:
         (root / "decks" / "demo" / "cards.yaml").write_text(cards_yaml(pairs),
@@ -150,8 +177,6 @@ def test_any_card_text_round_trips_through_anki(pairs):
                 assert [note["Question"], note["Answer"]] == expected
                 assert len(note.fields) == len(note.note_type()["flds"])
             for card in anki.cards():
-                shown = (card.question() + card.answer()).lower()
-                for active in ("<script", "onerror", "javascript:", "https://"):
-                    assert active not in shown
+                assert active_markup(card.question() + card.answer()) == []
         finally:
             anki.close()
