@@ -1,0 +1,54 @@
+"""Validation of a big list file (`cards.yaml`, `facts.yaml`) one item at a time.
+
+The parsed YAML of a 100,000-card file and the models made from it are each a few hundred
+MiB; validating item by item and dropping each parsed item once it is a model means the two
+are never held whole together. Errors are pydantic's own, located as a whole-file validation
+locates them."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, TypeVar, get_args, get_origin
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@cache
+def _list_field(model: type[BaseModel]) -> tuple[str, TypeAdapter[Any]] | None:
+    """The model's only field when it is a plain list (no constraints), and its items' type."""
+    if len(model.model_fields) != 1:
+        return None
+    [(name, info)] = model.model_fields.items()
+    if get_origin(info.annotation) is not list or info.metadata:
+        return None
+    [item] = get_args(info.annotation)
+    return name, TypeAdapter(item)
+
+
+def validate_items(model: type[M], data: Any) -> tuple[M | None, list[Any]] | None:
+    """`model` validated from `data` item by item, each parsed item replaced by None in `data`
+    once validated; or None with the errors of pydantic's whole-file validation (same types,
+    locations from the top); or None when the file does not have that shape."""
+    found = _list_field(model)
+    if found is None or not isinstance(data, dict):
+        return None
+    name, adapter = found
+    items = data.get(name)
+    if set(data) != {name} or not isinstance(items, list):
+        return None
+    validated = []
+    errors: list[Any] = []
+    for i, item in enumerate(items):
+        try:
+            value = adapter.validate_python(item)
+        except ValidationError as exc:
+            errors += [{**error, "loc": (name, i, *error["loc"])} for error in exc.errors()]
+            continue
+        if not errors:
+            validated.append(value)
+            items[i] = None  # the model holds it now; errors only need the invalid items
+    if errors:
+        return None, errors
+    return model.model_validate({name: validated}), []
