@@ -32,7 +32,7 @@ from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
 from flashcards.pack import PackedNote, PackInput, pack_note, write_database
 from flashcards.project import Project, UsageError
-from flashcards.safety import check_markup, check_style
+from flashcards.safety import check_description, check_markup, check_style
 from flashcards.validate import DeckSources, load_deck
 from flashcards.write import (
     interrupts_deferred,
@@ -99,6 +99,9 @@ def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
                        disabled=sources.config.lint_disable))
     report.extend(_media_problems(sources, notes))
     report.extend(check_markup(notes))
+    deck_yaml = sources.documents["deck.yaml"]
+    report.extend(check_description(deck_yaml.path, sources.config.description,
+                                    deck_yaml.position(("description",))))
     report.extend(check_style(deck_dir, STYLE_FILE))
     if not report.ok:
         raise SourceError(report.sorted())

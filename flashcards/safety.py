@@ -61,6 +61,24 @@ def removed_markup(text: str) -> list[str]:
     return parser.found
 
 
+def _shown(removed: list[str]) -> str:
+    return "; ".join(removed[:4]) + ("; …" if len(removed) > 4 else "")
+
+
+_HINT = "scripts, event handlers, links and remote addresses never reach a package; " \
+    f"allowed tags: {', '.join(sorted(ALLOWED_TAGS))}"
+
+
+def check_description(deck_yaml: Path, description: str, position: Position | None
+                      ) -> list[Diagnostic]:
+    """A warning when the deck's description loses markup."""
+    removed = removed_markup(description)
+    if not removed:
+        return []
+    return [Diagnostic(deck_yaml, f"description: removed {_shown(removed)}", _HINT, position,
+                       code="unsafe-html", severity=Severity.WARNING)]
+
+
 def check_markup(notes: Iterable[NoteSpec]) -> list[Diagnostic]:
     """A warning for every note whose fields lose markup when rendered."""
     warnings = []
@@ -72,11 +90,8 @@ def check_markup(notes: Iterable[NoteSpec]) -> list[Diagnostic]:
         if removed:
             label = (f"fact {note.fact_id!r} (template {note.template_id!r})"
                      if note.template_id else f"card {note.id!r}")
-            shown = "; ".join(removed[:4]) + ("; …" if len(removed) > 4 else "")
             warnings.append(Diagnostic(
-                Path(note.file), f"{label}: removed {shown}",
-                "scripts, event handlers, links and remote addresses never reach a package; "
-                f"allowed tags: {', '.join(sorted(ALLOWED_TAGS))}",
+                Path(note.file), f"{label}: removed {_shown(removed)}", _HINT,
                 Position(note.line) if note.line else None, code="unsafe-html",
                 severity=Severity.WARNING))
     return warnings
