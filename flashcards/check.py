@@ -23,10 +23,11 @@ def _where(note: NoteSpec) -> tuple[Path, Position | None]:
 
 def _error(note: NoteSpec, message: str, hint: str, code: str) -> Diagnostic:
     file, position = _where(note)
-    return Diagnostic(file, f"{_label(note)}: {message}", hint, position, code=code)
+    return Diagnostic(file, f"{note_label(note)}: {message}", hint, position, code=code)
 
 
-def _label(note: NoteSpec) -> str:
+def note_label(note: NoteSpec) -> str:
+    """`card 'abandon'`, or `fact 'bannon' (template 'person-role')`: what a message names."""
     if note.template_id:
         return f"fact {note.fact_id!r} (template {note.template_id!r})"
     return f"card {note.id!r}"
@@ -80,7 +81,7 @@ def check_duplicates(notes: Sequence[NoteSpec]) -> list[Diagnostic]:
             continue
         if key in first:
             problems.append(_error(
-                note, f"same question as {_label(first[key])} ({first[key].origin})",
+                note, f"same question as {note_label(first[key])} ({first[key].origin})",
                 "merge the two cards, or make the questions say what differs", "duplicate"))
         else:
             first[key] = note

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from flashcards.check import note_label
 from flashcards.diagnostics import Diagnostic, Position, Severity, SourceError
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
@@ -177,7 +178,7 @@ def check_media(deck_dir: Path, notes: Sequence[NoteSpec], language: str, css: s
                     resolve(deck_dir, ref)
                 except MediaProblem as exc:
                     problems.append(Diagnostic(
-                        Path(note.file), f"card {note.id!r}: {exc}", exc.hint,
+                        Path(note.file), f"{note_label(note)}: {exc}", exc.hint,
                         Position(note.line) if note.line else None, code="media",
                         severity=exc.severity))
     for ref, offset in css_references(css):

@@ -203,3 +203,9 @@ def test_unwritable_out_folder_and_unknown_format_are_clear_errors(project, writ
     run = run_cli("export", "--format", "pdf")
     assert run.exit_code == 2 and "'pdf' is not one of 'csv', 'md', 'html'" in run.output
     assert not (project / "dist").exists()
+
+
+def test_the_cli_offers_every_export_format():
+    from flashcards.cli_share import ExportFormatOpt
+
+    assert [f.value for f in ExportFormatOpt] == [f.value for f in ExportFormat]

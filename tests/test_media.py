@@ -190,3 +190,21 @@ def test_a_deck_with_media_rebuilds_byte_identical(project, write_deck):
     assert first.package.read_bytes() == second.package.read_bytes()
     with zipfile.ZipFile(first.package) as archive:
         assert len(json.loads(archive.read("media"))) == 3
+
+
+def test_a_fact_s_missing_media_names_the_fact_and_its_line(project, write_deck):
+    write_deck("demo", facts="""
+facts:
+  - id: bannon
+    kind: person
+    name: Peter Bannon
+    role: l'architecte en chef des puces de Tesla
+    extra: "![portrait](media/bannon.png)"
+    source: "Peter Bannon, l'architecte en chef des puces"
+""")
+    [outcome] = api.validate(api.Project(project)).values()
+    assert isinstance(outcome, api.SourceError)
+    errors = [d for d in outcome.diagnostics if d.code == "media"]
+    assert errors and all(d.file.name == "facts.yaml" and d.position.line == 2 for d in errors)
+    assert "fact 'bannon' (template 'person-" in errors[0].message
+    assert "'media/bannon.png' not found" in errors[0].message
