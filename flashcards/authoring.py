@@ -39,10 +39,6 @@ class AddResult:
     card: dict[str, Any]
     warnings: list[Diagnostic] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "file": str(self.file), "line": self.line, "card": self.card,
-                "warnings": [d.format() for d in self.warnings]}
-
 
 def fold(text: str) -> str:
     """ASCII, lowercase: `Élan où` → `elan ou`."""
@@ -107,6 +103,14 @@ def closest_sentences(seed: Seed, text: str, count: int = 3) -> list[str]:
     sentences = list(dict.fromkeys(s.text for s in split_sentences(seed)))
     ranked = sorted(sentences, key=score, reverse=True)
     return [s for s in ranked[:count] if score(s)[0] > 0 or score(s)[1] > 0.3]
+
+
+def require_in_seed(seed: Seed | None, source: str | None) -> None:
+    """A UsageError offering the seed's closest sentences when `source` is not in it."""
+    if source and seed is not None and not seed.contains(source):
+        closest = " | ".join(f"«{s}»" for s in closest_sentences(seed, source))
+        raise UsageError(f"source not found in the seed {seed.id!r}: «{source}»; closest "
+                         f"sentences: {closest}")
 
 
 def deck_seed(project: Project, deck_dir: Path) -> Seed | None:
@@ -201,9 +205,10 @@ def cards_yaml(cards: list[dict[str, Any]], indent: str = "  ", newline: str = "
     return items
 
 
-def appended_all(original: str, cards: list[dict[str, Any]]) -> tuple[str, list[int]]:
-    """`original` (a cards.yaml, possibly empty) with `cards` appended as its last items,
-    and the line each of them starts at."""
+def appended_all(original: str, cards: list[dict[str, Any]], file: Path = Path("cards.yaml")
+                 ) -> tuple[str, list[int]]:
+    """`original` (the text of `file`, a cards.yaml, possibly empty) with `cards` appended as
+    its last items, and the line each of them starts at."""
     newline = "\r\n" if "\r\n" in original else "\n"
     text = original
     if text and not text.endswith("\n"):
@@ -213,10 +218,14 @@ def appended_all(original: str, cards: list[dict[str, Any]]) -> tuple[str, list[
         text = _EMPTY_LIST.sub(lambda m: "cards:" + (f"  {m[1]}" if m[1] else ""), text,
                                count=1)
     elif _HEADER.search(text) is None:
-        if any(line.strip() and not line.lstrip().startswith("#")
-               for line in text.splitlines()):
-            raise UsageError("cards.yaml has no block `cards:` list to add to: start the "
-                             "list on its own line, `cards:`, with one `- id: …` per card")
+        content = [number for number, line in enumerate(text.splitlines(), start=1)
+                   if line.strip() and not line.lstrip().startswith("#")]
+        if content:
+            raise UsageError(
+                f"{file}:{content[0]}: cannot append a card here: the cards are not a block "
+                "list (a flow list `cards: [{…}]` or another layout); write `cards:` alone on "
+                "its line and each card below it as `  - id: …` with one key per line, or "
+                "add the card by hand")
         text += f"cards:{newline}"
     header = _HEADER.search(text)
     assert header is not None
@@ -296,7 +305,7 @@ def _appended_file(deck_dir: Path, cards: list[dict[str, Any]]
         raise
     if text:
         load_yaml(path)  # a broken file is reported, not appended to
-    text, starts = appended_all(text, cards)
+    text, starts = appended_all(text, cards, path)
     results = [AddResult(card["id"], path, line, card)
                for card, line in zip(cards, starts, strict=True)]
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")

@@ -105,13 +105,13 @@ def diagnostics_json(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
             for d in sorted(diagnostics, key=Diagnostic.sort_key)]
 
 
-def _fail_sources(exc: SourceError) -> typer.Exit:
+def _fail_sources(exc: SourceError, outcome: str = "nothing was written") -> typer.Exit:
     if _json_mode:
         emit_json({"ok": False, "diagnostics": diagnostics_json(exc.diagnostics)})
         return typer.Exit(1)
     print_diagnostics(exc.diagnostics)
     errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
-    err.print(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.",
+    err.print(f"{errors} error{'s' if errors != 1 else ''}; {outcome}.",
               style="red", markup=False)
     return typer.Exit(1)
 
@@ -123,6 +123,18 @@ def usage_exit(exc: UsageError) -> typer.Exit:
     else:
         err.print(f"error: {exc}", markup=False)
     return typer.Exit(2)
+
+
+@contextlib.contextmanager
+def exit_on_error(outcome: str = "nothing was written") -> Iterator[None]:
+    """Around an API call: a UsageError exits 2, a SourceError exits 1 with its diagnostics
+    and `outcome` ("nothing was written"); both as JSON with --json."""
+    try:
+        yield
+    except UsageError as exc:
+        raise usage_exit(exc) from None
+    except SourceError as exc:
+        raise _fail_sources(exc, outcome) from None
 
 
 def _project(root: Path | None) -> Project:
@@ -282,12 +294,8 @@ def diff(
     from flashcards.changelog import format_markdown, format_text
 
     project = _project(root)
-    try:
+    with exit_on_error():
         plans = api.diff(project, decks or [])
-    except UsageError as exc:
-        raise usage_exit(exc) from None
-    except SourceError as exc:
-        raise _fail_sources(exc) from None
     if json_output:
         emit_json({"ok": True, "decks": {slug: {
             "summary": plan.summary(),
@@ -323,12 +331,8 @@ def release(
         raise usage_exit(UsageError("choose one of --major, --minor, --patch"))
     part = Part.MAJOR if major else Part.PATCH if patch else Part.MINOR
     project = _project(root)
-    try:
+    with exit_on_error():
         result = do_release(project, deck, part)
-    except UsageError as exc:
-        raise usage_exit(exc) from None
-    except SourceError as exc:
-        raise _fail_sources(exc) from None
     if json_output:
         emit_json({"ok": True, "deck": deck, "version": result.version,
                    "summary": result.build.summary,
@@ -410,12 +414,8 @@ def coverage(
     from flashcards.coverage import html_report, table
 
     project = _project(root)
-    try:
+    with exit_on_error():
         deck_data, report = api.coverage(project, deck)
-    except UsageError as exc:
-        raise usage_exit(exc) from None
-    except SourceError as exc:
-        raise _fail_sources(exc) from None
     below = minimum is not None and 100 * report.ratio < minimum
     if html_out:
         from flashcards.write import write_text_atomic

@@ -5,29 +5,24 @@ Only light modules at the top: the work is imported inside each command."""
 from __future__ import annotations
 
 import contextlib
+import json
+import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flashcards.cli import (
-    DecksArg,
-    JsonOpt,
-    RootOpt,
-    _fail_sources,
-    _project,
-    app,
-    emit_json,
-    err,
-    out,
-    print_diagnostics,
-    usage_exit,
-)
+from flashcards import cli
+from flashcards.cli import DecksArg, JsonOpt, RootOpt, app, emit_json, err, exit_on_error, out
 from flashcards.diagnostics import SourceError
 from flashcards.project import Project, UsageError
 
 if TYPE_CHECKING:
     from flashcards.grounding import Seed
+    from flashcards.watch import Rebuild
+
+shown = cli._relative  # paths as every command prints them
 
 
 def _project_or_here(root: Path | None) -> Project:
@@ -41,11 +36,8 @@ def _project_or_here(root: Path | None) -> Project:
         return Project(Path.cwd())
 
 
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 @app.command()
@@ -65,21 +57,26 @@ def init(
     """
     from flashcards.scaffold import init_deck
 
-    project = _project_or_here(root)
-    try:
-        result = init_deck(project, slug, seed, language=language, name=name)
-    except UsageError as exc:
-        raise usage_exit(exc) from None
-    except SourceError as exc:
-        raise _fail_sources(exc) from None
+    with exit_on_error():
+        result = init_deck(_project_or_here(root), slug, seed, language=language, name=name)
     if json_output:
         emit_json({"ok": True, **result.to_json()})
         return
     for path in result.written:
-        out.print(f"created {_shown(path)}", markup=False)
+        out.print(f"created {shown(path)}", markup=False)
     out.print("next steps:", markup=False)
     for step in result.next_steps():
         out.print(f"  {step}", markup=False)
+
+
+def _ask_type(default: str) -> str:
+    from flashcards.authoring import CARD_TYPES
+
+    while True:
+        answer = typer.prompt(f"type ({', '.join(CARD_TYPES)})", default=default, err=True)
+        if answer.strip() in CARD_TYPES:
+            return answer.strip()
+        err.print(f"unknown type {answer!r}", markup=False)
 
 
 def _ask_source(seed: Seed | None, typed: str) -> str | None:
@@ -91,11 +88,11 @@ def _ask_source(seed: Seed | None, typed: str) -> str | None:
         err.print(f"not found in the seed {seed.id!r}: «{typed}»", markup=False)
         for number, sentence in enumerate(choices, start=1):
             err.print(f"  {number}. {sentence}", markup=False)
-        allowed = [str(n) for n in range(1, len(choices) + 1)] + ["r", "n"]
+        numbers = [str(n) for n in range(1, len(choices) + 1)]
         answer = typer.prompt(
-            f"use a sentence ({'/'.join(allowed[:-2]) or '-'}), r to retype, n for no source",
-            default=allowed[0], show_choices=False, err=True)
-        if answer.isdigit() and answer in allowed:
+            f"use a sentence ({'/'.join(numbers) or '-'}), r to retype, n for no source",
+            default=(numbers or ["r"])[0], show_choices=False, err=True)
+        if answer in numbers:
             typed = choices[int(answer) - 1]
         elif answer == "n":
             return None
@@ -104,14 +101,15 @@ def _ask_source(seed: Seed | None, typed: str) -> str | None:
     return typed or None
 
 
-def _ask_type(default: str) -> str:
-    from flashcards.authoring import CARD_TYPES
-
-    while True:
-        answer = typer.prompt(f"type ({', '.join(CARD_TYPES)})", default=default, err=True)
-        if answer.strip() in CARD_TYPES:
-            return answer.strip()
-        err.print(f"unknown type {answer!r}", markup=False)
+def _ask_card(seed: Seed | None, card_type: str) -> tuple[str, str, str | None, str | None]:
+    """Type, question (a cloze's text), answer and source, asked one by one."""
+    card_type = _ask_type(card_type)
+    cloze = card_type == "cloze"
+    question = typer.prompt("text with {{c1::gaps}}" if cloze else "question", err=True)
+    answer = None if cloze else typer.prompt("answer", err=True)
+    typed = typer.prompt("source (a passage of the article; empty: none)", default="",
+                         show_default=False, err=True)
+    return card_type, question, answer, _ask_source(seed, typed.strip())
 
 
 @app.command()
@@ -140,46 +138,28 @@ def add(
     """
     from flashcards import authoring
 
-    project = _project(root)
-    try:
+    project = cli._project(root)
+    with exit_on_error("the card was not added (nothing was written): fix it and run the "
+                       "command again"):
         [deck_dir] = project.deck_dirs([deck])
         seed = authoring.deck_seed(project, deck_dir)
-        taken = authoring.deck_ids(deck_dir)
-        if question is None:  # interactive
-            card_type = _ask_type(card_type)
-            cloze = card_type == "cloze"
-            question = typer.prompt("text with {{c1::gaps}}" if cloze else "question",
-                                    err=True)
-            if not cloze:
-                answer = typer.prompt("answer", err=True)
-            typed = typer.prompt("source (a passage of the article; empty: none)",
-                                 default="", show_default=False, err=True)
-            source = _ask_source(seed, typed.strip())
-        elif source and seed is not None and not seed.contains(source):
-            closest = authoring.closest_sentences(seed, source)
-            raise UsageError(
-                f"source not found in the seed {seed.id!r}: «{source}»; closest sentences: "
-                + " | ".join(f"«{s}»" for s in closest))
+        if question is None:
+            card_type, question, answer, source = _ask_card(seed, card_type)
+        else:
+            authoring.require_in_seed(seed, source)
         cloze = card_type == "cloze"
         card = authoring.build_card(
-            card_type=card_type, question=None if cloze else question,
-            answer=answer, text=question if cloze else None, source=source,
-            tags=tags, card_id=card_id, taken=taken)
+            card_type=card_type, question=None if cloze else question, answer=answer,
+            text=question if cloze else None, source=source, tags=tags, card_id=card_id,
+            taken=authoring.deck_ids(deck_dir))
         result = authoring.add_card(project, deck, card)
-    except UsageError as exc:
-        raise usage_exit(exc) from None
-    except SourceError as exc:
-        if json_output:
-            raise _fail_sources(exc) from None
-        print_diagnostics(exc.diagnostics)
-        err.print("the card was not added (nothing was written): fix it and run the "
-                  "command again", markup=False)
-        raise typer.Exit(1) from None
     if json_output:
-        emit_json({"ok": True, **result.to_json()})
+        emit_json({"ok": True, "id": result.id, "file": shown(result.file),
+                   "line": result.line, "card": result.card,
+                   "diagnostics": cli.diagnostics_json(result.warnings)})
         return
-    print_diagnostics(result.warnings)
-    out.print(f"added {result.id!r} to {_shown(result.file)}:{result.line}", markup=False)
+    cli.print_diagnostics(result.warnings)
+    out.print(f"added {result.id!r} to {shown(result.file)}:{result.line}", markup=False)
 
 
 @app.command("import")
@@ -202,16 +182,11 @@ def import_command(
     from flashcards.importers import import_file
 
     project = _project_or_here(root)
-    # A spinner on a terminal (reading, then checking the deck, can take seconds).
+    # Reading, then checking the deck, can take seconds: a spinner on a terminal.
     working = err.status(f"importing {file.name}…") if err.is_terminal and not json_output \
         else contextlib.nullcontext()
-    try:
-        with working:
-            result = import_file(project, file, into, language=language, dry_run=dry_run)
-    except UsageError as exc:
-        raise usage_exit(exc) from None
-    except SourceError as exc:
-        raise _fail_sources(exc) from None
+    with exit_on_error(), working:
+        result = import_file(project, file, into, language=language, dry_run=dry_run)
     failed = not result.cards and bool(result.skipped)
     if json_output:
         emit_json({"ok": not failed, "written": result.written, **result.to_json()})
@@ -219,11 +194,10 @@ def import_command(
     details = ", ".join(f"{key.replace('_', ' ')} {value}"
                         for key, value in result.details.items())
     out.print(f"read {file.name} ({result.format}): {details}", markup=False)
-    target = _shown(project.decks_dir / into / "cards.yaml")
     verb = "would import" if dry_run else "imported"
     created = " (new deck)" if result.created_deck else ""
-    out.print(f"{verb} {len(result.cards)} card{'s' * (len(result.cards) != 1)} into "
-              f"{target}{created}", markup=False)
+    out.print(f"{verb} {_plural(len(result.cards), 'card')} into "
+              f"{shown(project.decks_dir / into / 'cards.yaml')}{created}", markup=False)
     if result.skipped:
         err.print(f"skipped {len(result.skipped)}:", markup=False)
         for skipped in result.skipped:
@@ -232,6 +206,39 @@ def import_command(
         err.print(f"note: {note}", markup=False)
     if failed:
         raise typer.Exit(1)
+
+
+def _rebuild_json(rebuild: Rebuild) -> dict[str, object]:
+    error = rebuild.error
+    diagnostics = error.diagnostics if isinstance(error, SourceError) else \
+        [d for r in rebuild.results for d in r.warnings]
+    return {
+        "build": rebuild.number, "changed": [shown(p) for p in rebuild.changed],
+        "ok": error is None,
+        "decks": [{"slug": r.slug, "package": shown(r.package), "notes": r.note_count,
+                   "cards": r.card_count, "summary": r.summary} for r in rebuild.results],
+        "diagnostics": cli.diagnostics_json(diagnostics),
+        "error": str(error) if error and not isinstance(error, SourceError) else None,
+    }
+
+
+def _print_rebuild(rebuild: Rebuild) -> None:
+    stamp = time.strftime("%H:%M:%S")
+    changed = ", ".join(shown(p) for p in rebuild.changed)
+    out.print(f"[{stamp}] build {rebuild.number}: "
+              f"{f'{changed} changed' if changed else 'first build'}", markup=False)
+    if isinstance(rebuild.error, SourceError):
+        cli.print_diagnostics(rebuild.error.diagnostics)
+        err.print(f"[{stamp}] build {rebuild.number} failed: "
+                  f"{_plural(len(rebuild.error.diagnostics), 'problem')}; the previous "
+                  "packages are unchanged", markup=False)
+    elif rebuild.error is not None:
+        err.print(f"error: {rebuild.error}", markup=False)
+    for result in rebuild.results:
+        cli.print_diagnostics(list(result.warnings))
+        out.print(f"[{stamp}] {result.slug}: {result.note_count} notes, "
+                  f"{result.card_count} cards → {shown(result.package)} ({result.summary})",
+                  markup=False)
 
 
 @app.command()
@@ -251,52 +258,16 @@ def watch(
 
     Example: flashcards watch dojo
     """
-    import json
-    import sys
-    import time
-
-    from flashcards.cli import diagnostics_json, print_diagnostics
     from flashcards.watch import watch as watch_loop
 
-    project = _project(root)
-    try:
-        builds = watch_loop(project, decks or [], out_dir, max_builds=max_builds)
-        if not json_output:
-            err.print(f"watching {', '.join(decks or ['every deck'])} (Ctrl-C to stop)",
-                      markup=False)
-        for rebuild in builds:
-            changed = [_shown(p) for p in rebuild.changed]
-            if json_output:
-                error = rebuild.error
-                document = {
-                    "build": rebuild.number, "changed": changed, "ok": error is None,
-                    "decks": [{"slug": r.slug, "package": str(r.package), "notes": r.note_count,
-                               "cards": r.card_count, "summary": r.summary}
-                              for r in rebuild.results],
-                    "diagnostics": diagnostics_json(
-                        error.diagnostics if isinstance(error, SourceError) else
-                        [d for r in rebuild.results for d in r.warnings]),
-                    "error": str(error) if error and not isinstance(error, SourceError)
-                    else None,
-                }
-                sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
-                sys.stdout.flush()
-                continue
-            stamp = time.strftime("%H:%M:%S")
-            what = f"{', '.join(changed)} changed" if changed else "first build"
-            out.print(f"[{stamp}] build {rebuild.number}: {what}", markup=False)
-            if isinstance(rebuild.error, SourceError):
-                print_diagnostics(rebuild.error.diagnostics)
-                count = len(rebuild.error.diagnostics)
-                err.print(f"[{stamp}] build {rebuild.number} failed: {count} problem"
-                          f"{'s' * (count != 1)}; the previous packages are unchanged",
-                          markup=False)
-            elif rebuild.error is not None:
-                err.print(f"error: {rebuild.error}", markup=False)
-            for result in rebuild.results:
-                print_diagnostics(list(result.warnings))
-                out.print(f"[{stamp}] {result.slug}: {result.note_count} notes, "
-                          f"{result.card_count} cards → {_shown(result.package)} "
-                          f"({result.summary})", markup=False)
-    except UsageError as exc:
-        raise usage_exit(exc) from None
+    with exit_on_error():
+        builds = watch_loop(cli._project(root), decks or [], out_dir, max_builds=max_builds)
+    if not json_output:
+        err.print(f"watching {', '.join(decks or ['every deck'])} (Ctrl-C to stop)",
+                  markup=False)
+    for rebuild in builds:
+        if json_output:
+            sys.stdout.write(json.dumps(_rebuild_json(rebuild), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            _print_rebuild(rebuild)

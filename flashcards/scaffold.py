@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flashcards.file_kinds import binary_kind
 from flashcards.grounding import Seed
 from flashcards.load import read_text
 from flashcards.project import Project, UsageError
@@ -172,19 +173,35 @@ def ensure_schemas(project: Project) -> tuple[Path, list[Path]]:
     return folder, written
 
 
-def copy_seed(project: Project, seed: Path) -> tuple[Path, bool]:
-    """Copy `seed` into `seeds/` (kept when the same file is already there)."""
-    text = read_text(seed)  # a SourceError when it is not UTF-8 text
-    target = project.seeds_dir / seed.name
+def read_article(path: Path) -> Seed:
+    """The article given to --seed, or a UsageError saying how to get its text (a Word file,
+    a PDF, an empty file); a SourceError when it is text but not UTF-8."""
+    if not path.is_file():
+        raise UsageError(f"no file {path}: give the path of the article (UTF-8 text)")
+    kind = binary_kind(path)
+    if kind:
+        raise UsageError(f"{path} is {kind}, not plain text: save or copy the article's text "
+                         "into a .txt file (Word, LibreOffice: File → Save As → Plain Text, "
+                         "encoding UTF-8) and give that file to --seed")
+    article = Seed.read(path)
+    if not article.text.strip():
+        raise UsageError(f"{path} is empty: paste the article's text into it, or give "
+                         "another file to --seed")
+    return article
+
+
+def copy_seed(project: Project, article: Seed) -> tuple[Path, bool]:
+    """Copy the article into `seeds/` (kept when the same file is already there)."""
+    target = project.seeds_dir / article.path.name
     if target.exists():
-        if target.resolve() == seed.resolve() or read_text(target) == text:
+        if target.resolve() == article.path.resolve() or read_text(target) == article.text:
             return target, False
         raise UsageError(f"{target} already exists with other content: rename your file "
                          "(the seed's id is its name without extension) or reuse that seed")
-    clash = project.seed_path(seed.stem)
+    clash = project.seed_path(article.id)
     if clash is not None:
-        raise UsageError(f"{clash} has the same id {seed.stem!r}: rename your file")
-    write_text_atomic(target, text)
+        raise UsageError(f"{clash} has the same id {article.id!r}: rename your file")
+    write_text_atomic(target, article.text)
     return target, True
 
 
@@ -198,22 +215,21 @@ def init_deck(project: Project, slug: str, seed: Path, *, language: str = "fr",
     deck_dir = project.decks_dir / slug
     if deck_dir.exists():
         raise UsageError(f"{deck_dir} already exists: choose another slug, or edit that deck")
-    if not seed.is_file():
-        raise UsageError(f"no file {seed}: give the path of the article (UTF-8 text)")
+    article = read_article(seed)
     name = name or slug.replace("-", " ").replace("_", " ").capitalize()
     try:
-        DeckConfig(name=name, language=language, seed=seed.stem)
+        DeckConfig(name=name, language=language, seed=article.id)
     except ValueError as exc:
         raise UsageError(f"invalid --name or --language: {exc}") from None
     refuse_name_clash(project, name)
-    example = pick_example(Seed(seed.stem, seed, read_text(seed)))
-    fact_example = _second_example(Seed(seed.stem, seed, read_text(seed)), example)
+    example = pick_example(article)
+    fact_example = _second_example(article, example)
 
     project.decks_dir.mkdir(parents=True, exist_ok=True)
-    seed_target, copied = copy_seed(project, seed)
+    seed_target, copied = copy_seed(project, article)
     schemas_dir, written = ensure_schemas(project)
     files = {
-        "deck.yaml": deck_yaml(name, language, seed.stem,
+        "deck.yaml": deck_yaml(name, language, article.id,
                                schema_line(deck_dir, schemas_dir, "deck")),
         "cards.yaml": cards_yaml(example, schema_line(deck_dir, schemas_dir, "cards")),
         "facts.yaml": facts_yaml(fact_example, schema_line(deck_dir, schemas_dir, "facts")),

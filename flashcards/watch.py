@@ -12,9 +12,13 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flashcards.diagnostics import SourceError
 from flashcards.project import Project, UsageError
+
+if TYPE_CHECKING:
+    from flashcards.api import BuildResult
 
 IGNORED_NAMES = {"flashcards.lock", "CHANGELOG.md"}
 DEBOUNCE_MS = 300
@@ -26,7 +30,7 @@ class Rebuild:
 
     number: int
     changed: list[Path] = field(default_factory=list)
-    results: list = field(default_factory=list)  # api.BuildResult
+    results: list[BuildResult] = field(default_factory=list)
     error: SourceError | UsageError | OSError | None = None
 
 
@@ -50,7 +54,6 @@ def build_once(project: Project, decks: Sequence[str], out_dir: Path | None,
 
     rebuild = Rebuild(number, changed)
     try:
-        project.deck_dirs(decks)  # unknown decks: a UsageError before any work
         rebuild.results = api.build(project, decks, out_dir)
     except (SourceError, UsageError, OSError) as exc:
         rebuild.error = exc
@@ -61,10 +64,19 @@ def watch(project: Project, decks: Sequence[str] = (), out_dir: Path | None = No
           max_builds: int | None = None, stop: threading.Event | None = None,
           debounce_ms: int = DEBOUNCE_MS) -> Iterator[Rebuild]:
     """Build now, then again after every change, yielding each build; ends after
-    `max_builds` builds, when `stop` is set, or on Ctrl-C."""
+    `max_builds` builds, when `stop` is set, or on Ctrl-C. Raises UsageError at once (before
+    any build) for an unknown deck or a project without decks."""
+    if not project.deck_dirs(decks):
+        raise UsageError(f"no deck in {project.decks_dir} to watch: start one with "
+                         "`flashcards init SLUG --seed ARTICLE`")
+    return _rebuilds(project, decks, out_dir, max_builds, stop, debounce_ms)
+
+
+def _rebuilds(project: Project, decks: Sequence[str], out_dir: Path | None,
+              max_builds: int | None, stop: threading.Event | None,
+              debounce_ms: int) -> Iterator[Rebuild]:
     import watchfiles
 
-    project.deck_dirs(decks)  # a UsageError for an unknown deck, before watching
     number = 1
     yield build_once(project, decks, out_dir, number, [])
     if max_builds is not None and number >= max_builds:

@@ -64,7 +64,7 @@ def test_ids_are_unique_and_warnings_are_shown(project, write_deck):
     second = json.loads(run_cli("add", "demo", *root, "-q", first.replace("2023", "2024"),
                                 "-a", "600 milliards", "--json").stdout)
     assert second["id"] == "quelle-valeur-morgan-stanley-pretait-il-a-dojo-2"  # cut, unique
-    assert any("ungrounded" in w for w in second["warnings"])
+    assert any(d["code"] == "ungrounded" for d in second["diagnostics"])
 
 
 def test_interactive_add_offers_the_seeds_closest_sentences(project, write_deck):
@@ -147,3 +147,23 @@ def test_slug():
         "le-dojo-fut-devoile-en-2021"
     assert len(slug("mot " * 40)) <= 48
     assert slug("« ? »") == "carte"
+
+
+def test_flow_style_empty_and_comment_only_cards_files(project, write_deck):
+    cards = write_deck("demo") / "cards.yaml"
+    root = ("--root", str(project))
+    flow = '# mes cartes\ncards: [{id: a, question: "Qui dirige Tesla ?", answer: Elon Musk}]\n'
+    cards.write_text(flow, encoding="utf-8")
+    refused = run_cli("add", "demo", *root, "-q", QUESTION, "-a", "Elon Musk")
+    assert refused.exit_code == 2
+    assert "cards.yaml:2: cannot append a card here: the cards are not a block list" in \
+        " ".join(refused.output.split())
+    assert cards.read_text(encoding="utf-8") == flow
+
+    for original in ("", "# rien encore\n"):
+        cards.write_text(original, encoding="utf-8")
+        added = run_cli("add", "demo", *root, "-q", QUESTION, "-a", "Elon Musk")
+        assert added.exit_code == 0, added.output
+        assert cards.read_text(encoding="utf-8") == original + (
+            "cards:\n  - id: qui-a-confirme-la-fin-de-dojo\n"
+            "    question: Qui a confirmé la fin de Dojo ?\n    answer: Elon Musk\n")

@@ -11,7 +11,7 @@ import pytest
 from anki.collection import ExportAnkiPackageOptions
 
 from flashcards import api
-from flashcards.importers import html_to_text, note_shape
+from flashcards.import_apkg import html_to_text, note_shape
 from flashcards.load import load_yaml
 from tests.anki_engine import AnkiCollection
 from tests.helpers import STARTER_CARDS, STARTER_FACTS, package_rows, run_cli
@@ -147,7 +147,7 @@ def test_unsupported_notes_are_skipped_with_the_reason(tmp_path):
     assert "imported 1 card " in result.output
     assert "notetype 'Trois sens': it has 3 card templates" in result.output
     assert "a basic card needs a question and an answer" in result.output
-    assert "1 notes referenced images or sounds: media are not imported" in result.output
+    assert "1 note referenced images or sounds: media are not imported" in result.output
 
     (tmp_path / "broken.apkg").write_bytes(b"not a zip")
     broken = run_cli("import", str(tmp_path / "broken.apkg"), "--into", "x", "--root",
@@ -278,3 +278,21 @@ def test_damaged_packages_are_clear_errors(tmp_path, entry, content):
     assert result.exit_code == 2, result.output
     assert result.output.startswith("error: ") and "Traceback" not in result.output
     assert not (project.decks_dir / "x").exists()
+
+
+@pytest.mark.parametrize(("entries", "message"), [
+    (["media"], "damaged.apkg is a zip archive without an Anki collection (no "
+                "collection.anki2, .anki21 or .anki21b): export the deck from Anki"),
+    (["[Content_Types].xml", "xl/workbook.xml"],
+     "damaged.apkg is an Excel workbook (.xlsx), not an Anki package: export the deck from "
+     "Anki (File → Export → Anki Deck Package)"),
+])
+def test_a_zip_that_is_not_a_package_is_named(tmp_path, entries, message):
+    package = tmp_path / "damaged.apkg"
+    with zipfile.ZipFile(package, "w") as archive:
+        for entry in entries:
+            archive.writestr(entry, "{}")
+    project = new_project(tmp_path / "p")
+    result = run_cli("import", str(package), "--into", "x", "--root", str(project.root))
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from flashcards import api
-from flashcards.importers import decode, header_key
+from flashcards.import_csv import decode, header_key
 from flashcards.load import load_yaml
 from tests.helpers import run_cli
 
 DATA = Path(__file__).parent / "data"
 EXCEL = DATA / "cartes-excel-fr.csv"  # as Excel (French locale) saves "CSV UTF-8"
+
+
+def import_sheet(project: Path, name: str, content: str | bytes, *args: str):
+    """`flashcards import` of a file `name` holding `content`, into the deck demo."""
+    sheet = project / name
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    sheet.write_bytes(content)
+    return run_cli("import", str(sheet), "--into", "demo", "--root", str(project), *args)
 
 
 def test_the_fixture_has_the_quirks():
@@ -80,14 +91,12 @@ def test_windows_1252_tsv_without_header_into_a_new_deck(project):
 
 def test_comma_csv_with_types_ids_and_bad_rows(project, write_deck):
     write_deck("demo", deck="name: Demo\n")  # no seed: sources are not checked
-    sheet = project / "cards.csv"
-    sheet.write_text(
-        "Front,Back,Type,ID,Notes\n"
-        "Puce AI5,fabriquée par TSMC,reversed,ai5,\n"
-        "Combien d'ingénieurs ?,20,type in,,au moins\n"
-        "Q ?,R,flip,,\n"
-        "Autre ?,R,,Bad Id,\n", encoding="utf-8")
-    result = run_cli("import", str(sheet), "--into", "demo", "--root", str(project))
+    result = import_sheet(project, "cards.csv",
+                          "Front,Back,Type,ID,Notes\n"
+                          "Puce AI5,fabriquée par TSMC,reversed,ai5,\n"
+                          "Combien d'ingénieurs ?,20,type in,,au moins\n"
+                          "Q ?,R,flip,,\n"
+                          "Autre ?,R,,Bad Id,\n")
     assert result.exit_code == 0, result.output
     assert "delimiter comma" in result.output and "imported 2 cards" in result.output
     assert "cards.csv:4: unknown card type 'flip'" in result.output
@@ -121,13 +130,12 @@ def test_decode_and_headers():
 
 def test_rows_the_build_would_refuse_are_skipped_with_the_reason(project, write_deck):
     deck = write_deck("demo")
-    sheet = project / "cards.csv"
-    sheet.write_text(
+    result = import_sheet(
+        project, "cards.csv",
         "question,answer,source\n"
         "Qui a confirmé la fin de Dojo ?,Elon Musk,confirmée par le PDG Elon Musk\n"
         "Qui a racheté Twitter ?,Elon Musk,Musk a racheté Twitter en 2022\n"
-        "Est-ce que Dojo est abandonné ?,Oui,\n", encoding="utf-8")
-    result = run_cli("import", str(sheet), "--into", "demo", "--root", str(project))
+        "Est-ce que Dojo est abandonné ?,Oui,\n")
     assert result.exit_code == 0, result.output
     assert "imported 1 card into" in result.output
     assert "card 'qui-a-rachete-twitter': grounding: card 'qui-a-rachete-twitter': source " \
@@ -148,3 +156,55 @@ def test_a_spinner_on_a_terminal_only(project, write_deck):
     assert "importing cartes-excel-fr.csv…" in terminal.stderr
     piped = subprocess.run(command, capture_output=True, text=True, env=base)
     assert "importing" not in piped.stderr and "would import 4 cards" in piped.stdout
+
+
+def workbook(names: list[str]) -> bytes:
+    """A zip with the entries an office suite writes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return buffer.getvalue()
+
+
+def test_files_that_are_not_a_sheet_of_cards_say_how_to_fix_them(project, write_deck):
+    deck = write_deck("demo")
+    xlsx = workbook(["[Content_Types].xml", "xl/workbook.xml"])
+    cases = [
+        ("vide.csv", "", "vide.csv is empty: export the spreadsheet again with its cards"),
+        ("entete.csv", "question;answer;source\r\n",
+         "entete.csv:1: only a header row (question, answer, source), no card: add one row "
+         "per card below it"),
+        ("cartes.xlsx", xlsx, "cartes.xlsx is a spreadsheet workbook: save it as CSV (Excel: "
+         "File → Save As → CSV UTF-8; LibreOffice: File → Save As → Text CSV"),
+        ("cartes.csv", xlsx, "cartes.csv is an Excel workbook (.xlsx), not a spreadsheet "
+         "saved as text: save it as CSV"),
+        ("paquet.apkg", "question,answer\nQui dirige Tesla ?,Elon Musk\n",
+         "paquet.apkg is text, not an Anki package (.apkg files are zip archives): if it is "
+         "a spreadsheet, rename it .csv"),
+        ("dix.csv", "a,b,c,d,e,f,g,h,i,j\n" + ",".join(map(str, range(10))) + "\n",
+         "dix.csv:1: no column is named as a question, and the file has 10 columns: name the "
+         "columns in a first row"),
+    ]
+    before = sorted(p.name for p in deck.iterdir())
+    for name, content, message in cases:
+        for args in ((), ("--json",)):
+            result = import_sheet(project, name, content, *args)
+            assert result.exit_code == 2, (name, result.output)
+            if args:
+                assert message in json.loads(result.stdout)["error"], name
+            else:
+                assert message in " ".join(result.output.split()), (name, result.output)
+    assert sorted(p.name for p in deck.iterdir()) == before  # no cards.yaml written
+
+
+def test_ten_columns_under_a_header_keep_the_known_ones(project, write_deck):
+    write_deck("demo", deck="name: Demo\n")
+    header = "Front,Back," + ",".join(f"colonne {n}" for n in range(3, 11))
+    row = "Qui dirige Tesla ?,Elon Musk," + ",".join(str(n) for n in range(3, 11))
+    result = import_sheet(project, "dix.csv", f"{header}\n{row}\n")
+    assert result.exit_code == 0, result.output
+    assert "imported 1 card" in result.output
+    assert "columns ignored: colonne 3, colonne 4" in result.output
+    assert load_yaml(project / "decks" / "demo" / "cards.yaml").data["cards"] == [
+        {"id": "qui-dirige-tesla", "question": "Qui dirige Tesla ?", "answer": "Elon Musk"}]

@@ -8,6 +8,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from flashcards import api
@@ -125,3 +126,31 @@ def test_the_readme_walkthrough_works_as_written(tmp_path, anki):
     log = anki.import_package(package)
     assert (log.new, log.conflicting) == (3, 0)  # the two examples and the added card
     assert "Dojo : quiz" in anki.deck_names()
+
+
+def test_a_seed_that_is_not_an_articles_text_is_refused_with_the_fix(project, tmp_path):
+    root = ("--root", str(project))
+    word = tmp_path / "article.docx"
+    with zipfile.ZipFile(word, "w") as archive:  # the parts Word writes
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    empty = tmp_path / "vide.txt"
+    empty.write_text("\n  \n", encoding="utf-8")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("L'été fut chaud à Paris, très chaud.\n".encode("latin-1"))
+    cases = [
+        (word, 2, "article.docx is a Word document (.docx), not plain text: save or copy the "
+                  "article's text into a .txt file"),
+        (tmp_path / "scan.pdf", 2, "scan.pdf is a PDF, not plain text"),
+        (empty, 2, "vide.txt is empty: paste the article's text into it"),
+        (latin, 1, "latin.txt:1:3: error[encoding]: not valid UTF-8 (byte 0xe9)"),
+        (tmp_path, 2, "is a directory"),
+    ]
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    for seed, code, message in cases:
+        result = run_cli("init", "demo", "--seed", str(seed), *root)
+        assert result.exit_code == code, (seed, result.output)
+        assert message in " ".join(result.output.split()), (seed, result.output)
+        assert "Traceback" not in result.output
+    assert list((project / "decks").iterdir()) == []
+    assert [p.name for p in (project / "seeds").iterdir()] == [SEED.name]  # nothing copied

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-from tests.helpers import STARTER_CARDS
+from tests.helpers import STARTER_CARDS, run_cli
 
 EXTRA_CARD = """\
   - id: extra
@@ -102,3 +102,18 @@ def test_watch_json_and_ignores_its_own_lock(project, write_deck):
     assert (problem["file"], problem["line"], problem["column"]) == \
         ("decks/demo/cards.yaml", 3, 5)
     assert problem["severity"] == "error" and problem["hint"] == "did you mean 'question'?"
+
+
+def test_watch_of_a_deck_that_does_not_exist_stops_at_once(project, write_deck):
+    root = ("--root", str(project))
+    nothing = run_cli("watch", *root)
+    assert nothing.exit_code == 2
+    assert "no deck in" in nothing.output and "flashcards init SLUG" in nothing.output
+    write_deck("demo", cards=STARTER_CARDS)
+    unknown = run_cli("watch", "dmeo", *root)
+    assert unknown.exit_code == 2
+    assert unknown.output.startswith("error: no deck named 'dmeo'")  # no "watching…" first
+    assert "(decks: demo)" in unknown.output
+    as_json = run_cli("watch", "dmeo", *root, "--json")
+    assert as_json.exit_code == 2 and json.loads(as_json.stdout)["ok"] is False
+    assert not (project / "dist").exists()
