@@ -134,6 +134,18 @@ def _mark(mark: yaml.Mark) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
 
+def check_inside(path: Path, folder: Path) -> None:
+    """Refuse a source that is a link leading out of `folder` (a deck shared with a link
+    to ~/.ssh/id_rsa would pack the key): raise a SourceError saying so."""
+    if not path.is_symlink():
+        return
+    target = path.resolve()
+    if not target.is_relative_to(folder.resolve()):
+        raise SourceError([Diagnostic(
+            path, f"is a link to {target}, outside {folder}",
+            "copy the file into the project instead of linking to it", code="outside")])
+
+
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (BOM and CRLF accepted) or raise a SourceError saying why not."""
     try:

@@ -121,12 +121,13 @@ def check_css(path: Path, css: str) -> list[Diagnostic]:
 def check_style(deck_dir: Path, name: str = "style.css") -> list[Diagnostic]:
     """The deck's style sheet, if it has one: readable UTF-8 text with nothing dangerous."""
     from flashcards.diagnostics import SourceError
-    from flashcards.load import read_text
+    from flashcards.load import check_inside, read_text
 
     path = deck_dir / name
     if not path.exists() and not path.is_symlink():
         return []
     try:
+        check_inside(path, deck_dir.resolve().parent.parent)
         return check_css(path, read_text(path))
     except SourceError as exc:
         return exc.diagnostics

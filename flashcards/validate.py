@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from flashcards.diagnostics import Diagnostic, Report, SourceError
 from flashcards.itemwise import validate_items
-from flashcards.load import Document, load_yaml
+from flashcards.load import Document, check_inside, load_yaml
 from flashcards.models import (
     FACT_KINDS,
     SCHEMAS,
@@ -193,6 +193,7 @@ def load_deck(root: Path) -> DeckSources:
         if file != "deck.yaml" and not path.exists():
             continue
         try:
+            check_inside(path, root.resolve().parent.parent)  # the project: decks/<slug>/..
             doc = load_yaml(path)
         except SourceError as exc:
             report.extend(exc.diagnostics)

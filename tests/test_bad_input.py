@@ -99,6 +99,31 @@ def _built(deck: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def _link_out(deck: Path, name: str, text: str) -> None:
+    """`name` becomes a link to a file outside the project (a secret of the user's)."""
+    secret = deck.parent.parent.parent / f"secret-{name}"
+    secret.write_text(text, encoding="utf-8")
+    (deck / name).unlink(missing_ok=True)
+    (deck / name).symlink_to(secret)
+
+
+def _cards_link_out(deck: Path) -> None:
+    _link_out(deck, "cards.yaml", "cards:\n  - id: secret\n    question: Quel secret ?\n"
+              "    answer: SECRET-TOKEN-42\n")
+
+
+def _style_link_out(deck: Path) -> None:
+    _link_out(deck, "style.css", "/* SECRET-TOKEN-42 */\n")
+
+
+def _cards_link_inside(deck: Path) -> None:
+    """A link to a file elsewhere in the project is fine (cards shared by two decks)."""
+    shared = deck.parent.parent / "shared-cards.yaml"
+    shared.write_text((deck / "cards.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (deck / "cards.yaml").unlink()
+    (deck / "cards.yaml").symlink_to(Path("..", "..", shared.name))
+
+
 def _no_deck_yaml(deck: Path) -> None:
     (deck / "deck.yaml").unlink()
 
@@ -106,6 +131,8 @@ def _no_deck_yaml(deck: Path) -> None:
 SETUPS: dict[str, Callable[[Path], None]] = {
     "huge": _huge, "long-line": _long_line, "unreadable": _unreadable,
     "unreadable-folder": _unreadable_folder, "built": _built, "no-deck-yaml": _no_deck_yaml,
+    "cards-link-out": _cards_link_out, "style-link-out": _style_link_out,
+    "cards-link-inside": _cards_link_inside,
 }
 
 
