@@ -98,15 +98,30 @@ def check_markup(notes: Iterable[NoteSpec]) -> list[Diagnostic]:
 
 
 # In a style sheet: leaving the <style> element, old IE script hooks, and anything that
-# fetches (url(), @import) from an address with a scheme or a host.
+# fetches (url(), @import) from an address with a scheme or a host (data: fetches nothing).
 _CSS_DANGER = re.compile(
     r"</?\s*(?:style|script)|<!--|javascript:|expression\s*\(|behavior\s*:|-moz-binding"
-    r"|@import|url\(\s*['\"]?\s*(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.I)
+    r"|@import|url\(\s*['\"]?\s*(?:(?!data:)[a-z][a-z0-9+.-]*:|//|\\\\)", re.I)
+
+
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t]?|\\(.)")
+
+
+def _css_unescape(css: str) -> str:
+    """CSS escapes decoded, as a browser reads them (`u\\72l(` is `url(`, `\\2f` a `/`)."""
+    def decode(match: re.Match[str]) -> str:
+        if match.group(2) is not None:
+            return match.group(2)
+        code = int(match.group(1), 16)
+        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+
+    return _CSS_ESCAPE.sub(decode, css) if "\\" in css else css
 
 
 def check_css(path: Path, css: str) -> list[Diagnostic]:
     """Errors for what in the deck's style sheet could run code or reach the network."""
     problems = []
+    css = _css_unescape(css)
     for match in _CSS_DANGER.finditer(css):
         line = css.count("\n", 0, match.start()) + 1
         column = match.start() - (css.rfind("\n", 0, match.start()) + 1) + 1
