@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flashcards.background import Background
 from flashcards.changes import Plan, plan_build
 from flashcards.check import check
 from flashcards.coverage import Coverage
@@ -30,7 +31,14 @@ from flashcards.load import load_yaml, read_text
 from flashcards.lock import LOCK_NAME, lock_path, read_lock
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
-from flashcards.pack import PackedNote, PackInput, pack_note, write_database
+from flashcards.pack import (
+    PackedNote,
+    PackInput,
+    from_rows,
+    pack_note,
+    packed_rows,
+    write_database,
+)
 from flashcards.project import Project, UsageError
 from flashcards.safety import check_description, check_markup, check_style
 from flashcards.validate import DeckSources, load_deck
@@ -54,6 +62,7 @@ class PreparedDeck:
     notes: list[NoteSpec]
     seed: Seed | None
     report: Report = field(default_factory=Report)
+    packed: list[PackedNote] | None = None  # the notes rendered, when prepared for a build
 
     @property
     def slug(self) -> str:
@@ -88,12 +97,16 @@ def load_seed(project: Project, sources: DeckSources) -> Seed | None:
 
 
 @without_gc
-def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
-    """Load, validate, expand and check one deck. Raises SourceError with every problem."""
+def prepare(project: Project, deck_dir: Path, *, render: bool = False) -> PreparedDeck:
+    """Load, validate, expand and check one deck. Raises SourceError with every problem.
+    With `render`, the notes are also rendered for packing (a big deck's on a second core,
+    while it is checked)."""
     sources = load_deck(deck_dir)
     forget_parsed_data(sources)
     seed = load_seed(project, sources)
     notes = expand(sources)
+    rendering = Background(len(notes), packed_rows, notes, sources.slug, sources.config) \
+        if render else None
     report = check(notes, seed)
     report.extend(lint(notes, language=sources.config.language, has_seed=seed is not None,
                        disabled=sources.config.lint_disable))
@@ -104,8 +117,11 @@ def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
                                     deck_yaml.position(("description",))))
     report.extend(check_style(deck_dir, STYLE_FILE))
     if not report.ok:
+        if rendering:
+            rendering.cancel()
         raise SourceError(report.sorted())
-    return PreparedDeck(sources, notes, seed, report)
+    packed = from_rows(rendering.result()) if rendering else None
+    return PreparedDeck(sources, notes, seed, report, packed)
 
 
 def forget_parsed_data(sources: DeckSources) -> None:
@@ -201,7 +217,8 @@ def plan_deck(deck: PreparedDeck, now: int, *, new_notetype_version: bool = Fals
     from flashcards.media import pack_media
 
     config = deck.sources.config
-    packed = [pack_note(note, deck.slug, config) for note in deck.notes]
+    packed = deck.packed if deck.packed is not None else \
+        [pack_note(note, deck.slug, config) for note in deck.notes]
     media = pack_media(deck.sources.root, packed, deck_css(deck))
     plan = plan_build(deck.slug, deck.sources.root, config, deck.notes, media.notes,
                       read_lock(deck.sources.root), now, css=media.css,
@@ -216,7 +233,8 @@ def deck_media_files(deck: PreparedDeck) -> list[tuple[str, Path]]:
 
     if not (deck.sources.root / MEDIA_DIR).is_dir():
         return []  # nothing to carry (and no second packing pass on big decks)
-    packed = [pack_note(note, deck.slug, deck.sources.config) for note in deck.notes]
+    packed = deck.packed if deck.packed is not None else \
+        [pack_note(note, deck.slug, deck.sources.config) for note in deck.notes]
     return pack_media(deck.sources.root, packed, deck_css(deck)).files
 
 
@@ -289,7 +307,7 @@ def _stage_one(root: Path, slug: str, staging: Path, out_dir: Path, now: int,
         clash = deck_name_clashes(project).get(slug)
         if clash:
             raise SourceError([clash])
-        deck = prepare(project, project.decks_dir / slug)
+        deck = prepare(project, project.decks_dir / slug, render=True)
         return stage_deck(deck, staging, out_dir, now, project.seeds_dir,
                           new_notetype_version=new_notetype_version)
     except SourceError as exc:

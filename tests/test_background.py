@@ -1,0 +1,113 @@
+"""A big deck is rendered in a forked child while it is checked: the package must be byte for
+byte the one a single process builds, a failed child must not change the outcome, and no
+child may outlive a failed build."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flashcards import api, background
+from flashcards.background import Background
+from tests.helpers import STARTER_CARDS, STARTER_FACTS
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the fork is Linux-only")
+
+
+def _children() -> set[int]:
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        found.update(int(pid) for pid in (task / "children").read_text().split())
+    return found
+
+
+def _square_all(numbers: list[int]) -> list[int]:
+    return [n * n for n in numbers]
+
+
+def _only_here(parent: int) -> str:
+    if os.getpid() != parent:
+        raise RuntimeError("the child fails")
+    return "computed by the parent"
+
+
+def test_the_child_computes_and_sends_the_result(monkeypatch):
+    monkeypatch.setattr(background, "MIN_ITEMS", 0)
+    job = Background(3, _square_all, list(range(50_000)))
+    assert job.forked
+    assert job.result() == [n * n for n in range(50_000)]
+    assert _children() == set()
+
+
+def test_a_failed_child_means_the_work_is_done_here(monkeypatch):
+    monkeypatch.setattr(background, "MIN_ITEMS", 0)
+    job = Background(1, _only_here, os.getpid())
+    assert job.forked
+    assert job.result() == "computed by the parent"
+
+
+def test_small_jobs_do_not_fork():
+    job = Background(10, _square_all, [2])
+    assert not job.forked and job.result() == [4]
+
+
+def test_a_cancelled_child_is_gone(monkeypatch):
+    monkeypatch.setattr(background, "MIN_ITEMS", 0)
+    job = Background(1, time.sleep, 60)
+    assert _children()
+    job.cancel()
+    assert _children() == set()
+
+
+def _package_digest(project: Path) -> str:
+    results = api.build(api.Project(project))
+    return hashlib.sha256(results[0].package.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def jobs(monkeypatch) -> list[Background]:
+    """The background jobs the pipeline starts (real ones, recorded)."""
+    started: list[Background] = []
+
+    class Recorded(Background):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(api, "Background", Recorded)
+    return started
+
+
+def test_forked_build_is_byte_identical(project, write_deck, monkeypatch, jobs):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    deck = write_deck("demo", cards=STARTER_CARDS, facts=STARTER_FACTS)
+    monkeypatch.setattr(background, "MIN_ITEMS", 10**9)
+    alone = _package_digest(project)
+    assert [job.forked for job in jobs] == [False]
+    alone_lock = (deck / "flashcards.lock").read_text(encoding="utf-8")
+    (deck / "flashcards.lock").unlink()
+    monkeypatch.setattr(background, "MIN_ITEMS", 0)
+    assert _package_digest(project) == alone
+    assert [job.forked for job in jobs] == [False, True]
+    assert (deck / "flashcards.lock").read_text(encoding="utf-8") == alone_lock
+    assert _children() == set()
+
+
+def test_a_deck_with_errors_leaves_no_child(project, write_deck, monkeypatch, jobs):
+    monkeypatch.setattr(background, "MIN_ITEMS", 0)
+    write_deck("demo", cards=STARTER_CARDS + """
+  - id: yes-no
+    question: Est-ce que Dojo est abandonné ?
+    answer: oui
+""")
+    with pytest.raises(api.SourceError) as caught:
+        api.build(api.Project(project))
+    assert "yes-no-question" in str(caught.value.diagnostics)
+    assert [job.forked for job in jobs] == [True]
+    assert _children() == set()
+    assert not (project / "dist").exists()
