@@ -55,7 +55,7 @@ class Case:
                 case.exits[key.removesuffix("-exit")] = int(value)
             elif key == "message":
                 case.messages.append(value)
-            elif key == "absent":  # with \\xNN escapes for control characters
+            elif key == "absent":  # with \xNN escapes for control characters
                 case.absent.append(value.encode("ascii", "backslashreplace")
                                    .decode("unicode_escape"))
             elif key == "setup":
