@@ -12,6 +12,7 @@ import difflib
 import io
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -58,7 +59,7 @@ def slug(text: str) -> str:
     return result or "carte"
 
 
-def unique_id(base: str, taken: set[str]) -> str:
+def unique_id(base: str, taken: AbstractSet[str]) -> str:
     if base not in taken:
         return base
     number = 2
@@ -136,8 +137,8 @@ def _card_adapter() -> Any:
 def build_card(*, card_type: str, question: str | None = None, answer: str | None = None,
                text: str | None = None, source: str | None = None, extra: str | None = None,
                tags: list[str] | None = None, card_id: str | None = None,
-               guid: str | None = None,
-               taken: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+               guid: str | None = None, taken: AbstractSet[str] = frozenset()
+               ) -> dict[str, Any]:
     """The card as a mapping in the usual key order, validated. Raises UsageError."""
     from pydantic import ValidationError
 
@@ -152,7 +153,7 @@ def build_card(*, card_type: str, question: str | None = None, answer: str | Non
     if card_id and card_id in taken:
         raise UsageError(f"id {card_id!r} is already used in this deck: choose another")
     card: dict[str, Any] = {
-        "id": card_id or unique_id(slug(text if cloze else question or ""), set(taken)),
+        "id": card_id or unique_id(slug(text if cloze else question or ""), taken),
         "type": None if card_type == "basic" else card_type,
         "question": None if cloze else question,
         "answer": None if cloze else answer,
@@ -172,7 +173,7 @@ def build_card(*, card_type: str, question: str | None = None, answer: str | Non
     return card
 
 
-def cards_yaml(cards: list[dict[str, Any]], indent: str = "  ", newline: str = "\n"
+def card_items(cards: list[dict[str, Any]], indent: str = "  ", newline: str = "\n"
                ) -> list[str]:
     """Each card as a list item, `- id: …` at `indent`, its keys two columns further in
     (one ruamel.yaml dump for all of them)."""
@@ -205,8 +206,8 @@ def cards_yaml(cards: list[dict[str, Any]], indent: str = "  ", newline: str = "
     return items
 
 
-def appended_all(original: str, cards: list[dict[str, Any]], file: Path = Path("cards.yaml")
-                 ) -> tuple[str, list[int]]:
+def with_cards_appended(original: str, cards: list[dict[str, Any]],
+                        file: Path = Path("cards.yaml")) -> tuple[str, list[int]]:
     """`original` (the text of `file`, a cards.yaml, possibly empty) with `cards` appended as
     its last items, and the line each of them starts at."""
     newline = "\r\n" if "\r\n" in original else "\n"
@@ -233,7 +234,7 @@ def appended_all(original: str, cards: list[dict[str, Any]], file: Path = Path("
     indent = first_item[1] if first_item else "  "
     line = text.count("\n") + 1
     starts = []
-    items = cards_yaml(cards, indent, newline) if cards else []
+    items = card_items(cards, indent, newline) if cards else []
     for item in items:
         starts.append(line)
         line += item.count("\n")
@@ -242,29 +243,17 @@ def appended_all(original: str, cards: list[dict[str, Any]], file: Path = Path("
 
 def add_card(project: Project, deck: str, card: dict[str, Any]) -> AddResult:
     """Append `card` (from `build_card`) to `decks/<deck>/cards.yaml`, keeping the file's
-    bytes. The result is re-read and checked before it is written: nothing is written unless
-    the file parses with the new card last. Raises UsageError or SourceError."""
-    [result] = add_cards(project, deck, [card])
-    return result
-
-
-def add_cards(project: Project, deck: str, cards: list[dict[str, Any]], *,
-              check: bool = True) -> list[AddResult]:
-    """Append several cards at once (one write), as `add_card` does for one.
-
-    With `check`, the deck is first validated as it would be (in a copy): an error of a new
-    card (a source not in the article, a duplicate question, a yes/no question…) raises a
-    SourceError naming the lines the card would have, and nothing is written; its warnings
-    come back with its result. Problems of the rest of the deck are not the new cards'."""
+    bytes. The deck is first validated as it would be (in a copy): an error of the new card
+    (a source not in the article, a duplicate question, a yes/no question…) raises a
+    SourceError at the lines the card would have, and nothing is written; its warnings come
+    back with the result. Problems of the rest of the deck are not the new card's. Raises
+    UsageError for an unknown deck or a file it cannot append to."""
     [deck_dir] = project.deck_dirs([deck])
-    if not check:
-        data, results = _appended_file(deck_dir, cards)
-    else:
-        data, results, rejected = checked_append(project, deck_dir, cards, keep_going=False)
-        if rejected:
-            raise SourceError([d for problems in rejected.values() for d in problems])
+    data, [result], rejected = checked_append(project, deck_dir, [card], keep_going=False)
+    if rejected:
+        raise SourceError([d for problems in rejected.values() for d in problems])
     write_atomic(deck_dir / "cards.yaml", lambda handle: handle.write(data))
-    return results
+    return result
 
 
 def checked_append(project: Project, deck_dir: Path, cards: list[dict[str, Any]], *,
@@ -305,7 +294,7 @@ def _appended_file(deck_dir: Path, cards: list[dict[str, Any]]
         raise
     if text:
         load_yaml(path)  # a broken file is reported, not appended to
-    text, starts = appended_all(text, cards, path)
+    text, starts = with_cards_appended(text, cards, path)
     results = [AddResult(card["id"], path, line, card)
                for card, line in zip(cards, starts, strict=True)]
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")

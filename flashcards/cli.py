@@ -52,6 +52,8 @@ DecksArg = Annotated[list[str] | None, typer.Argument(
 RootOpt = Annotated[Path | None, typer.Option(
     "--root", help="Project folder (default: the nearest folder above with decks/).",
     file_okay=False)]
+OutDirOpt = Annotated[Path | None, typer.Option(
+    "--out", help="Output folder (default: dist/).", file_okay=False)]
 _json_mode = False
 
 
@@ -228,8 +230,7 @@ def _all_up_to_date(project: Project, decks: list[str], out_dir: Path | None) ->
 def build(
     decks: DecksArg = None,
     root: RootOpt = None,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Output folder (default: dist/).", file_okay=False)] = None,
+    out_dir: OutDirOpt = None,
     new_notetype_version: Annotated[bool, typer.Option(
         "--new-notetype-version",
         help="Accept a notetype field change by moving its cards to a new notetype.")] = False,

@@ -245,8 +245,7 @@ def _print_rebuild(rebuild: Rebuild) -> None:
 def watch(
     decks: DecksArg = None,
     root: RootOpt = None,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Output folder (default: dist/).", file_okay=False)] = None,
+    out_dir: cli.OutDirOpt = None,
     max_builds: Annotated[int | None, typer.Option(
         "--max-builds", min=1, help="Stop after this many builds (for scripts and tests).")
     ] = None,

@@ -7,11 +7,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from flashcards.authoring import checked_append
+from flashcards.authoring import checked_append, deck_ids
 from flashcards.file_kinds import binary_kind
 from flashcards.import_apkg import read_apkg
 from flashcards.import_common import ImportResult, Seen, Skipped
 from flashcards.import_csv import read_csv
+from flashcards.load import load_yaml
 from flashcards.project import Project, UsageError
 from flashcards.scaffold import (
     check_slug,
@@ -70,9 +71,6 @@ def _is_text(file: Path) -> bool:
 
 def _existing(deck_dir: Path) -> Seen:
     """What the deck already has (read leniently: the deck may not be valid yet)."""
-    from flashcards.authoring import deck_ids
-    from flashcards.load import load_yaml
-
     seen = Seen(deck_ids(deck_dir) if deck_dir.exists() else set())
     path = deck_dir / "cards.yaml"
     data = load_yaml(path).data if path.exists() else None

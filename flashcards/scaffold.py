@@ -27,6 +27,8 @@ MAX_GAP_WORDS = 6
 # A word worth a gap: a figure, or a capitalised word (a name) after the sentence's start.
 _GAP_WORD = re.compile(r"(?<![\w'’])(?:\d[\d\s.,]*\d|\d|[A-ZÀ-ÖØ-Þ][\w’'-]*)(?![\w])")
 _AWKWARD = re.compile(r"[«»\"“”(){}\[\]<>*_`#|:;]")
+_OPTION_RULES = {"language": "a lowercase language code such as fr, en or pt-BR",
+                 "name": "1 to 200 characters, without a double quote"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,15 @@ def pick_example(seed: Seed, skip: str = "") -> Example:
     body = text.rstrip(".!?…")
     before, _, last = body.rpartition(" ")
     return Example(text, before, last, text[len(body):])
+
+
+def _second_example(seed: Seed, first: Example) -> Example:
+    """Another sentence for the fact, so that the card and the fact differ."""
+    try:
+        return pick_example(seed, skip=first.sentence)
+    except UsageError:  # a one-sentence seed: the same sentence with a wider gap
+        before, _, last = first.before.rpartition(" ")
+        return Example(first.sentence, before, f"{last} {first.gap}", first.after)
 
 
 def _yaml_string(text: str) -> str:
@@ -207,8 +218,11 @@ def copy_seed(project: Project, article: Seed) -> tuple[Path, bool]:
 
 def init_deck(project: Project, slug: str, seed: Path, *, language: str = "fr",
               name: str | None = None) -> InitResult:
-    """Create `decks/<slug>/` for the article `seed`. Raises UsageError (nothing written)
-    for an invalid slug or name, an existing deck, a missing seed or a name clash."""
+    """Create `decks/<slug>/` for the article `seed`. Nothing is written when it raises:
+    UsageError for an invalid slug, name or language, an existing deck, a name clash, a seed
+    that is missing, empty or not text; SourceError for a seed that is not UTF-8."""
+    from pydantic import ValidationError
+
     from flashcards.models import DeckConfig
 
     check_slug(slug)
@@ -219,8 +233,10 @@ def init_deck(project: Project, slug: str, seed: Path, *, language: str = "fr",
     name = name or slug.replace("-", " ").replace("_", " ").capitalize()
     try:
         DeckConfig(name=name, language=language, seed=article.id)
-    except ValueError as exc:
-        raise UsageError(f"invalid --name or --language: {exc}") from None
+    except ValidationError as exc:
+        raise UsageError("; ".join(
+            f"--{e['loc'][0]} {e['input']!r} is not valid: give "
+            f"{_OPTION_RULES.get(str(e['loc'][0]), e['msg'])}" for e in exc.errors())) from None
     refuse_name_clash(project, name)
     example = pick_example(article)
     fact_example = _second_example(article, example)
@@ -240,15 +256,6 @@ def init_deck(project: Project, slug: str, seed: Path, *, language: str = "fr",
     if copied:
         written.insert(0, seed_target)
     return InitResult(slug, deck_dir, seed_target, copied, written)
-
-
-def _second_example(seed: Seed, first: Example) -> Example:
-    """Another sentence for the fact, so that the card and the fact differ."""
-    try:
-        return pick_example(seed, skip=first.sentence)
-    except UsageError:  # a one-sentence seed: the same sentence with a wider gap
-        before, _, last = first.before.rpartition(" ")
-        return Example(first.sentence, before, f"{last} {first.gap}", first.after)
 
 
 def refuse_name_clash(project: Project, name: str) -> None:

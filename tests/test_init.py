@@ -62,6 +62,10 @@ def test_init_in_a_project_reuses_its_schemas_and_seed(project):
 def test_init_refusals(project, tmp_path):
     root = ("--root", str(project))
     assert run_cli("init", "Bad Slug", "--seed", str(SEED), *root).exit_code == 2
+    language = run_cli("init", "demo", "--seed", str(SEED), "--language", "FR", *root)
+    assert language.exit_code == 2
+    assert "--language 'FR' is not valid: give a lowercase language code such as fr" in \
+        " ".join(language.output.split())
     assert run_cli("init", "demo", "--seed", str(tmp_path / "nope.txt"), *root).exit_code == 2
     assert run_cli("init", "demo", "--seed", str(SEED), *root).exit_code == 0
     again = run_cli("init", "demo", "--seed", str(SEED), *root)
