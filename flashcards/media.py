@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from flashcards.check import note_label
 from flashcards.diagnostics import Diagnostic, Position, Severity, SourceError
@@ -62,6 +63,8 @@ def resolve(deck_dir: Path, reference: str) -> Path:
     """The file of `deck_dir/media/` that `reference` names; MediaProblem when it is missing
     or not inside the deck's media folder (`..`, an absolute path, a symlink out)."""
     ref = html.unescape(reference).strip()
+    if "%" in ref and not (deck_dir / ref).exists():
+        ref = unquote(ref)  # Markdown percent-encodes what it puts in a URL: `vélo` → `v%C3%A9lo`
     where = f"put the file in {deck_dir / MEDIA_DIR} and refer to it as media/<name>"
     if not ref:
         raise MediaProblem("an empty media reference", where)

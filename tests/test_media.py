@@ -208,3 +208,19 @@ facts:
     assert errors and all(d.file.name == "facts.yaml" and d.position.line == 2 for d in errors)
     assert "fact 'bannon' (template 'person-" in errors[0].message
     assert "'media/bannon.png' not found" in errors[0].message
+
+
+def test_a_file_with_an_accented_name_is_found_through_markdown(project, write_deck, anki):
+    cards = """cards:
+  - id: velo
+    question: "![photo](media/vélo.png) Quel objet voit-on ?"
+    answer: Une bicyclette
+"""
+    folder = write_deck("demo", cards=cards)
+    add_media(folder, {"vélo.png": PNG})
+    result = _build(project)
+    anki.import_package(result.package)
+    [image] = re.findall(r'<img src="([^"]+)"', anki.note_by_guid(note_guid("demo", "velo"))
+                         ["Question"])
+    assert re.fullmatch(r"v.lo-[0-9a-f]{16}\.png", image)
+    assert (Path(anki.col.media.dir()) / image).read_bytes() == PNG
