@@ -198,6 +198,13 @@ def _fact_templates(sources: DeckSources, fact: Fact, index: int,
 @lru_cache(maxsize=1024)
 def compiled(text: str) -> JinjaTemplate:
     """A template's text compiled once, not once per fact."""
+    try:
+        return _compile(text)
+    except (RecursionError, MemoryError, SyntaxError, ValueError):  # Jinja's or Python's
+        raise SecurityError("the template is nested too deeply") from None
+
+
+def _compile(text: str) -> JinjaTemplate:
     env = environment()
     tree = env.parse(text)
     for node in tree.find_all(_FORBIDDEN_NODES):

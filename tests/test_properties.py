@@ -99,6 +99,30 @@ def test_any_bytes_get_an_answer(content):
         assert_answers(root, "validate")
 
 
+jinja = st.lists(st.one_of(st.sampled_from(
+    ["{{", "}}", "{%", "%}", "{#", "#}", " if ", " else ", " endif ", " for ", " in ", "name",
+     "role", "|", "capfirst", "gap", "(", ")", "[", "]", "'", '"', ".", "__class__", "~",
+     "*", "**", "%", "9", "-", " not ", "range", "lower", ","]), st.text(max_size=4)),
+    max_size=20).map("".join)
+
+
+@PROPERTY
+@given(question=jinja, answer=jinja)
+def test_any_template_text_gets_an_answer(question, answer):
+    """Templates are code of a kind: whatever their text, a message, never a traceback."""
+    with project() as root:
+        deck = root / "decks" / "demo"
+        (deck / "facts.yaml").write_text(
+            "facts:\n  - id: bannon\n    kind: person\n    name: Peter Bannon\n"
+            "    role: l'architecte en chef des puces de Tesla\n"
+            "    source: \"Peter Bannon, l'architecte en chef des puces\"\n", encoding="utf-8")
+        (deck / "templates.yaml").write_text(
+            "templates:\n  - id: person-role\n    kind: person\n"
+            f"    question: {json.dumps(question)}\n    answer: {json.dumps(answer)}\n",
+            encoding="utf-8")
+        assert_answers(root, "validate")
+
+
 # ---- (b) any card text: build, import into Anki, read back ------------------------------
 
 # What teachers type, and what breaks renderers: Markdown, braces, HTML, entities, quotes,
