@@ -281,11 +281,12 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
         write_apkg(staged, database, deck_media_files(deck))
     finally:
         database.unlink(missing_ok=True)
+    cards = deck.card_count()
     plan.lock.build = {"inputs": inputs_digest(deck.sources.root, seeds_dir),
                        "package": file_digest(staged) or "",
-                       "notes": str(len(deck.notes)), "cards": str(deck.card_count())}
+                       "notes": str(len(deck.notes)), "cards": str(cards)}
     result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(deck.notes),
-                         deck.card_count(), plan, (*deck.report.warnings, *plan.warnings))
+                         cards, plan, (*deck.report.warnings, *plan.warnings))
     return StagedDeck(result, staged, lock_path(deck.sources.root), plan.lock.to_bytes())
 
 
