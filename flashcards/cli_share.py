@@ -44,7 +44,7 @@ def verify(
     cards that do not render, missing media, active content). Exit 1 when there are findings
     or a file is not a package, 2 when a file is missing.
 
-    Needs the Anki engine: pip install 'flashcards[verify]'.
+    Needs the Anki engine: pip install anki.
 
     Example: flashcards verify dist/dojo.apkg
     """

@@ -136,7 +136,8 @@ def _anki() -> Any:
     except ImportError:
         raise EngineMissing(
             "verify needs the Anki engine, which is not installed: "
-            "pip install 'flashcards[verify]'") from None
+            "pip install anki (or, from a clone of this repository, pip install '.[verify]')"
+        ) from None
     return anki.collection
 
 
