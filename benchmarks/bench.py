@@ -115,6 +115,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=HERE / "results.json")
     args = parser.parse_args()
     results = []
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="flashcards-bench-") as tmp:
         for size in args.sizes:
             for facts in (False,) if args.no_facts else (False, True):
@@ -123,8 +124,13 @@ def main() -> None:
                 print(table([result]).split("\n", 2)[2], flush=True)
     print()
     print(table(results))
+    # Other work on the machine skews the figures: the load average says how busy it was.
+    load = {"before": [round(x, 2) for x in load_before],
+            "after": [round(x, 2) for x in os.getloadavg()]}
+    print(f"\nload average (1, 5, 15 min): before {load['before']}, after {load['after']}")
     args.json.write_text(json.dumps({"python": sys.version.split()[0], "cpus": os.cpu_count(),
-                                     "results": results}, indent=2) + "\n")
+                                     "load_average": load, "results": results},
+                                    indent=2) + "\n")
     print(f"\nwrote {args.json}")
 
 
