@@ -27,6 +27,7 @@ from flashcards.fingerprint import file_digest, inputs_digest, up_to_date
 from flashcards.gcpause import without_gc
 from flashcards.grounding import Seed
 from flashcards.lint import lint
+from flashcards.lint_facts import lint_facts
 from flashcards.load import load_yaml, read_text
 from flashcards.lock import LOCK_NAME, lock_path, read_lock
 from flashcards.models import CardType, NoteSpec
@@ -110,6 +111,7 @@ def prepare(project: Project, deck_dir: Path, *, render: bool = False) -> Prepar
     report = check(notes, seed)
     report.extend(lint(notes, language=sources.config.language, has_seed=seed is not None,
                        disabled=sources.config.lint_disable))
+    report.extend(lint_facts(sources))
     report.extend(_media_problems(sources, notes))
     report.extend(check_markup(notes))
     deck_yaml = sources.documents["deck.yaml"]

@@ -138,7 +138,10 @@ def expand(sources: DeckSources) -> list[NoteSpec]:
             by_kind.setdefault(template.kind, []).append((template, template_origin))
     for i, fact in enumerate(sources.facts.facts):
         origin = sources.locate("facts.yaml", ("facts", i))
-        for template, template_origin in _fact_templates(sources, fact, i, by_kind, report):
+        chosen = _fact_templates(sources, fact, i, by_kind, report)
+        if not chosen and fact.templates is None:
+            report.add(_no_template(sources, fact, i, by_kind))
+        for template, template_origin in chosen:
             try:
                 notes.append(render_fact(fact, template, origin))
             except TemplateError as exc:
@@ -193,6 +196,35 @@ def _fact_templates(sources: DeckSources, fact: Fact, index: int,
                 doc.position(("facts", index, "templates", k)) if doc else None,
                 code="template"))
     return [pair for pair in of_kind if pair[0].id in fact.templates]
+
+
+def _no_template(sources: DeckSources, fact: Fact, index: int,
+                 by_kind: dict[str, list[tuple[Template, str]]]) -> Diagnostic:
+    """A fact that would silently make no card: no template of its kind in the deck's
+    language (or only optional ones)."""
+    language = sources.config.language
+    doc = sources.documents.get("facts.yaml")
+    optional = [template.id for template, _ in by_kind.get(fact.kind, [])]
+    if optional:
+        why = f"the templates of kind {fact.kind!r} ({', '.join(optional)}) are all optional"
+        fix = (f"name the ones to use in the fact, e.g. `templates: [{optional[0]}]`, or add "
+               f"a template of kind {fact.kind!r} to templates.yaml")
+    else:
+        why = f"there are no templates for kind {fact.kind!r} in language {language!r}"
+        if builtin_templates(language)[0] is None:
+            why += (f" (flashcards has built-in templates for "
+                    f"{' and '.join(builtin_languages())} only)")
+        fix = (f"add templates.yaml to the deck with a template of kind {fact.kind!r} (see "
+               "`templates.yaml` in the README), or write the fact as a card in cards.yaml")
+    return Diagnostic(sources.root / "facts.yaml", f"fact {fact.id!r} makes no card: {why}",
+                      fix, doc.position(("facts", index)) if doc else None, code="template")
+
+
+def builtin_languages() -> list[str]:
+    """The languages with a built-in template library: fr, en…"""
+    folder = resources.files("flashcards") / "templates"
+    return sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir()
+                  if entry.name.endswith(".yaml"))
 
 
 @lru_cache(maxsize=1024)

@@ -50,6 +50,9 @@ RULES = {rule.code: rule for rule in (
          "French typography: « » for quotes, … for ellipses, a space before ? ! : ;"),
     Rule("question-form", Severity.WARNING,
          "a basic or type-in question ends with ? or :"),
+    Rule("fact-form", Severity.WARNING,  # checked on the facts: flashcards/lint_facts.py
+         "French facts read well in the built-in questions: a role, a measure or a "
+         "definition with its determiner, a date with its preposition"),
 )}
 
 _YES_NO_START = re.compile(

@@ -125,12 +125,31 @@ def deck_yaml(name: str, language: str, seed_id: str | None, schema: str) -> str
         f"{seed}"
         "description: \"\"                # Markdown, shown by Anki on the deck's overview\n"
         "version: 0.1.0                 # bumped by `flashcards release`\n"
-        "tags: []                       # given to every note, e.g. [histoire]\n"
+        "tags: []                       # given to every note, e.g. "
+        f"[{_commented(language)['tag']}]\n"
         "# licence: CC BY-SA 4.0\n")
 
 
-def cards_yaml(example: Example, schema: str) -> str:
+# The commented-out examples, in the deck's language (English for any language but French).
+_COMMENTED = {
+    "fr": {"question": "Quelle est la question ?", "answer": "La réponse",
+           "source": "un passage de l'article", "name": "Prénom Nom",
+           "role": "le rôle, avec son article", "card": "exemple", "fact": "exemple-fait",
+           "tag": "histoire"},
+    "en": {"question": "What is the question?", "answer": "The answer",
+           "source": "a passage of the article", "name": "First Last",
+           "role": "the role, with its article", "card": "example", "fact": "example-fact",
+           "tag": "history"},
+}
+
+
+def _commented(language: str) -> dict[str, str]:
+    return _COMMENTED.get(language.split("-")[0], _COMMENTED["en"])
+
+
+def cards_yaml(example: Example, schema: str, language: str = "fr") -> str:
     text = f"{example.before} {{{{c1::{example.gap}}}}}{example.after}"
+    words = _commented(language)
     return (
         f"{schema}"
         "# Hand-written cards. Add one with `flashcards add <deck>` or by hand.\n"
@@ -138,18 +157,35 @@ def cards_yaml(example: Example, schema: str) -> str:
         "# {{c1::…}}), type-in (the student types the answer). `source` quotes the article\n"
         "# verbatim: the build checks that it is there.\n"
         "cards:\n"
-        "  - id: exemple                # stable and unique: it is the note's identity\n"
+        f"  - id: {words['card']:<23}# stable and unique: it is the note's identity\n"
         "    type: cloze\n"
         f"    text: {_yaml_string(text)}\n"
         f"    source: {_yaml_string(example.sentence)}\n"
-        "  # - id: une-question\n"
-        "  #   question: Quelle est la question ?\n"
-        "  #   answer: La réponse\n"
-        "  #   source: un passage de l'article\n")
+        "  # - id: another-card\n"
+        f"  #   question: {words['question']}\n"
+        f"  #   answer: {words['answer']}\n"
+        f"  #   source: {words['source']}\n")
 
 
-def facts_yaml(example: Example, schema: str) -> str:
+def facts_yaml(example: Example, schema: str, language: str = "fr") -> str:
+    from flashcards.expand import builtin_languages
+
     subject, _, predicate = example.before.rpartition(" ")
+    words = _commented(language)
+    if language.split("-")[0] not in builtin_languages():  # no template would make a card
+        return (
+            f"{schema}"
+            f"# The article's facts. flashcards has built-in templates for "
+            f"{' and '.join(builtin_languages())} only:\n"
+            f"# a deck in {language!r} needs its own templates.yaml (see the README) before "
+            "its facts make cards.\n"
+            "facts: []\n"
+            "  # - id: a-relation\n"
+            "  #   kind: relation\n"
+            f"  #   subject: {_yaml_string(subject)}\n"
+            f"  #   predicate: {_yaml_string(predicate)}\n"
+            f"  #   object: {_yaml_string(example.gap)}\n"
+            f"  #   source: {_yaml_string(example.sentence)}\n")
     return (
         f"{schema}"
         "# The article's facts; built-in templates turn each into cards (see the README).\n"
@@ -157,17 +193,17 @@ def facts_yaml(example: Example, schema: str) -> str:
         "# relation (subject, predicate, object), definition (term, definition),\n"
         "# quote (speaker, quote, context). `source` is required and quoted verbatim.\n"
         "facts:\n"
-        "  - id: exemple-fait\n"
-        "    kind: relation             # a cloze: « subject predicate {{c1::object}}. »\n"
+        f"  - id: {words['fact']}\n"
+        "    kind: relation             # a cloze: subject predicate {{c1::object}}.\n"
         f"    subject: {_yaml_string(subject)}\n"
         f"    predicate: {_yaml_string(predicate)}\n"
         f"    object: {_yaml_string(example.gap)}\n"
         f"    source: {_yaml_string(example.sentence)}\n"
-        "  # - id: une-personne\n"
+        "  # - id: a-person\n"
         "  #   kind: person\n"
-        "  #   name: Prénom Nom\n"
-        "  #   role: le rôle, avec son article\n"
-        "  #   source: un passage de l'article\n")
+        f"  #   name: {words['name']}\n"
+        f"  #   role: {words['role']}\n"
+        f"  #   source: {words['source']}\n")
 
 
 def ensure_schemas(project: Project) -> tuple[Path, list[Path]]:
@@ -247,8 +283,10 @@ def init_deck(project: Project, slug: str, seed: Path, *, language: str = "fr",
     files = {
         "deck.yaml": deck_yaml(name, language, article.id,
                                schema_line(deck_dir, schemas_dir, "deck")),
-        "cards.yaml": cards_yaml(example, schema_line(deck_dir, schemas_dir, "cards")),
-        "facts.yaml": facts_yaml(fact_example, schema_line(deck_dir, schemas_dir, "facts")),
+        "cards.yaml": cards_yaml(example, schema_line(deck_dir, schemas_dir, "cards"),
+                                 language),
+        "facts.yaml": facts_yaml(fact_example, schema_line(deck_dir, schemas_dir, "facts"),
+                                 language),
     }
     for file, text in files.items():
         write_text_atomic(deck_dir / file, text)
