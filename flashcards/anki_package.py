@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import zstandard
+from google.protobuf import empty_pb2
+from google.protobuf.message import DecodeError
+from google.protobuf.unknown_fields import UnknownFieldSet
 
 from flashcards.project import UsageError
 
@@ -75,10 +78,10 @@ def read_package(path: Path) -> AnkiPackage:
             notes = [PackagedNote(nid, guid, mid, tags.split(), flds.split("\x1f"))
                      for nid, guid, mid, tags, flds in db.execute(
                          "SELECT id, guid, mid, tags, flds FROM notes ORDER BY id")]
-        except (sqlite3.DatabaseError, ValueError, LookupError, TypeError,
+        except (sqlite3.DatabaseError, DecodeError, ValueError, LookupError, TypeError,
                 AttributeError) as exc:
-            # LookupError: a missing key or a truncated notetype config; AttributeError: a
-            # column of the wrong type
+            # DecodeError: a truncated notetype config; LookupError: a missing key;
+            # AttributeError: a column of the wrong type
             raise UsageError(f"{path}: cannot read its collection ({exc}); is the package "
                              "complete? Export it again from Anki") from None
         finally:
@@ -87,38 +90,13 @@ def read_package(path: Path) -> AnkiPackage:
 
 
 def _protobuf_fields(data: bytes) -> dict[int, list[bytes | int]]:
-    """Top-level fields of a protobuf message: enough to read Anki's notetype configs (the
-    message classes ship only with the `anki` package, not a runtime dependency). A
-    truncated message raises IndexError."""
+    """Top-level fields of a protobuf message, by number: Anki's notetype and template configs
+    read without their message classes (they ship only with the `anki` package)."""
+    message = empty_pb2.Empty()
+    message.ParseFromString(data)  # every field is unknown to Empty, and kept as such
     fields: dict[int, list[bytes | int]] = {}
-    position = 0
-
-    def varint() -> int:
-        nonlocal position
-        shift = value = 0
-        while True:
-            byte = data[position]
-            position += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                return value
-
-    while position < len(data):
-        key = varint()
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            fields.setdefault(number, []).append(varint())
-        elif wire == 2:
-            length = varint()
-            fields.setdefault(number, []).append(data[position:position + length])
-            position += length
-        elif wire == 5:
-            position += 4
-        elif wire == 1:
-            position += 8
-        else:
-            break
+    for item in UnknownFieldSet(message):
+        fields.setdefault(item.field_number, []).append(item.data)
     return fields
 
 

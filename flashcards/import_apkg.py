@@ -39,7 +39,7 @@ class _Text(HTMLParser):
         elif tag == "br":
             self.parts.append("\n")
         elif tag in self.BLOCKS:
-            if "".join(self.parts[-1:])[-1:] not in ("", "\n"):
+            if self.parts and not self.parts[-1].endswith("\n"):  # a block starts a line
                 self.parts.append("\n")
             if tag == "li":
                 self.parts.append("- ")
@@ -80,7 +80,6 @@ def html_to_text(value: str) -> tuple[str, list[str]]:
     lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return text, media
-
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ TYPE_ALIASES = {
 }
 _CLOZE = re.compile(r"\{\{c\d+::")
 Row = tuple[int, list[str]]  # the line a record starts on, and its cells
+SAVE_AS_CSV = ("save it as CSV (Excel: File → Save As → CSV UTF-8; LibreOffice: File → Save "
+               "As → Text CSV, character set UTF-8) and import the .csv file")
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -95,6 +97,10 @@ def read_csv(path: Path, result: ImportResult, seen: Seen) -> None:
     if not text.strip():
         raise UsageError(f"{path} is empty: export the spreadsheet again with its cards, one "
                          "per row, under a header row such as question, answer, source")
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise UsageError(f"{path}:{line}: a NUL byte: this is not a spreadsheet saved as "
+                         f"text; {SAVE_AS_CSV}")
     delimiter = sniff_delimiter(text, path.suffix.lower())
     result.details.update(encoding=encoding, delimiter=_delimiter_name(delimiter))
     rows = [(line, row) for line, row in _rows(text, delimiter)

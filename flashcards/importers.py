@@ -11,7 +11,7 @@ from flashcards.authoring import checked_append, deck_ids
 from flashcards.file_kinds import binary_kind
 from flashcards.import_apkg import read_apkg
 from flashcards.import_common import ImportResult, Seen, Skipped
-from flashcards.import_csv import read_csv
+from flashcards.import_csv import SAVE_AS_CSV, read_csv
 from flashcards.load import load_yaml
 from flashcards.project import Project, UsageError
 from flashcards.scaffold import (
@@ -25,8 +25,6 @@ from flashcards.write import write_atomic, write_text_atomic
 
 SPREADSHEETS = (".csv", ".tsv", ".tab", ".txt")
 WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
-SAVE_AS_CSV = ("save it as CSV (Excel: File → Save As → CSV UTF-8; LibreOffice: File → Save "
-               "As → Text CSV, character set UTF-8) and import the .csv file")
 
 
 def check_kind(file: Path) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import zipfile
 from pathlib import Path
 
 import genanki
 import pytest
+import zstandard
 from anki.collection import ExportAnkiPackageOptions
 
 from flashcards import api
@@ -102,7 +104,8 @@ def test_a_genanki_deck_keeps_its_guids_and_students_their_reviews(tmp_path, ank
     assert anki.col.db.scalar("select count() from revlog") == revlog
 
 
-def test_the_newer_anki21b_format(tmp_path):
+def modern_package(tmp_path: Path) -> tuple[Path, Path]:
+    """The vocabulary deck as genanki writes it, and as current Anki exports it."""
     source = tmp_path / "vocab.apkg"
     genanki.Package(vocabulary_deck()).write_to_file(source)
     collection = AnkiCollection.create(tmp_path / "exporter")
@@ -114,6 +117,11 @@ def test_the_newer_anki21b_format(tmp_path):
                                          with_media=False, legacy=False))
     collection.close()
     assert "collection.anki21b" in zipfile.ZipFile(modern).namelist()
+    return source, modern
+
+
+def test_the_newer_anki21b_format(tmp_path):
+    source, modern = modern_package(tmp_path)
 
     project = new_project(tmp_path / "p")
     legacy = run_cli("import", str(source), "--into", "legacy", "--root", str(project.root),
@@ -296,3 +304,25 @@ def test_a_zip_that_is_not_a_package_is_named(tmp_path, entries, message):
     result = run_cli("import", str(package), "--into", "x", "--root", str(project.root))
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
+
+
+def test_a_truncated_notetype_config_is_a_clear_error(tmp_path):
+    _, modern = modern_package(tmp_path)
+    with zipfile.ZipFile(modern) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    database = tmp_path / "collection.sqlite"
+    database.write_bytes(zstandard.ZstdDecompressor().decompress(
+        entries["collection.anki21b"], max_output_size=1 << 30))
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE notetypes SET config = substr(config, 1, length(config) - 1)")
+    db.close()
+    entries["collection.anki21b"] = zstandard.ZstdCompressor().compress(database.read_bytes())
+    damaged = tmp_path / "damaged.apkg"
+    with zipfile.ZipFile(damaged, "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    project = new_project(tmp_path / "p")
+    result = run_cli("import", str(damaged), "--into", "x", "--root", str(project.root))
+    assert result.exit_code == 2, result.output
+    assert "damaged.apkg: cannot read its collection (" in " ".join(result.output.split())
+    assert "Export it again from Anki" in result.output

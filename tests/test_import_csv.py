@@ -182,6 +182,8 @@ def test_files_that_are_not_a_sheet_of_cards_say_how_to_fix_them(project, write_
         ("paquet.apkg", "question,answer\nQui dirige Tesla ?,Elon Musk\n",
          "paquet.apkg is text, not an Anki package (.apkg files are zip archives): if it is "
          "a spreadsheet, rename it .csv"),
+        ("binaire.csv", b"question,answer\n\x00\x93\xff\x00\x01",
+         "binaire.csv:2: a NUL byte: this is not a spreadsheet saved as text; save it as CSV"),
         ("dix.csv", "a,b,c,d,e,f,g,h,i,j\n" + ",".join(map(str, range(10))) + "\n",
          "dix.csv:1: no column is named as a question, and the file has 10 columns: name the "
          "columns in a first row"),
