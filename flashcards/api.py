@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sqlite3
@@ -23,7 +24,13 @@ from flashcards.check import check
 from flashcards.coverage import Coverage
 from flashcards.diagnostics import Diagnostic, Report, SourceError
 from flashcards.expand import expand
-from flashcards.fingerprint import file_digest, inputs_digest, up_to_date
+from flashcards.fingerprint import (
+    file_digest,
+    inputs_digest,
+    record_bytes,
+    record_path,
+    up_to_date,
+)
 from flashcards.gcpause import without_gc
 from flashcards.grounding import Seed
 from flashcards.lint import lint
@@ -226,6 +233,9 @@ def plan_deck(deck: PreparedDeck, now: int, *, new_notetype_version: bool = Fals
                       read_lock(deck.sources.root), now, css=media.css,
                       new_notetype_version=new_notetype_version,
                       tts=config.language if config.tts else "")
+    if plan.guids:  # notes re-created under a new GUID (a type change)
+        return [dataclasses.replace(n, guid=plan.guids[n.id]) if n.id in plan.guids else n
+                for n in media.notes], plan
     return media.notes, plan
 
 
@@ -254,6 +264,7 @@ class StagedDeck:
     staged: Path
     lock_file: Path
     lock_bytes: bytes
+    record: bytes  # the build record, kept in the output folder (fingerprint.py)
 
 
 def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds_dir: Path, *,
@@ -284,21 +295,25 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     finally:
         database.unlink(missing_ok=True)
     cards = deck.card_count()
-    plan.lock.build = {"inputs": inputs_digest(deck.sources.root, seeds_dir),
-                       "package": file_digest(staged) or "",
-                       "notes": str(len(deck.notes)), "cards": str(cards)}
+    lock_bytes = plan.lock.to_bytes()
+    record = record_bytes(inputs_digest(deck.sources.root, seeds_dir, lock_bytes),
+                          file_digest(staged) or "", len(deck.notes), cards)
     result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(deck.notes),
                          cards, plan, (*deck.report.warnings, *plan.warnings))
-    return StagedDeck(result, staged, lock_path(deck.sources.root), plan.lock.to_bytes())
+    return StagedDeck(result, staged, lock_path(deck.sources.root), lock_bytes, record)
 
 
 def commit_staged(staged: StagedDeck) -> BuildResult:
-    """Move a staged package into place, then record it in the deck's lock."""
+    """Move a staged package into place, update the deck's lock, then record the build."""
+    record = record_path(staged.result.package)
+    record.unlink(missing_ok=True)  # no stale record while the package is being replaced
     replace(staged.staged, staged.result.package)
     lock = staged.lock_file
     new = staged.lock_bytes
     if not (lock.is_file() and lock.stat().st_size == len(new) and lock.read_bytes() == new):
         write_atomic(lock, lambda handle: handle.write(new))
+    record.parent.mkdir(exist_ok=True)
+    write_atomic(record, lambda handle: handle.write(staged.record))
     return staged.result
 
 
@@ -332,6 +347,8 @@ def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = No
     out_dir.mkdir(parents=True, exist_ok=True)
     now = build_timestamp()
     sweep_stale(out_dir, [f"{d.name}.apkg" for d in project.deck_dirs(decks)])
+    sweep_stale(record_path(out_dir / "x.apkg").parent,
+                [record_path(out_dir / f"{d.name}.apkg").name for d in project.deck_dirs(decks)])
     for deck_dir in project.deck_dirs(decks):
         sweep_stale(deck_dir, [LOCK_NAME])
     staging = staging_folder(out_dir)

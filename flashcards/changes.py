@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from flashcards.diagnostics import Diagnostic, Severity, SourceError
+import genanki
+
+from flashcards.check import note_label
+from flashcards.diagnostics import Diagnostic, Position, Severity, SourceError
 from flashcards.lock import UNRELEASED, Lock, NoteLock, NotetypeLock
 from flashcards.models import CardType, DeckConfig, NoteSpec
 from flashcards.notetypes import Notetype
-from flashcards.pack import CARD_ID_STRIDE, PackedNote, deck_notetype
+from flashcards.pack import CARD_ID_STRIDE, GUID_NAMESPACE, PackedNote, deck_notetype
 
 
 class ChangeKind(StrEnum):
@@ -34,10 +37,13 @@ class NoteChange:
     kind: ChangeKind
     id: str
     before: NoteLock | None = None
-    after: NoteSpec | None = None
+    after: NoteSpec | NoteLock | None = None
 
     def field_diffs(self) -> dict[str, str]:
-        """Word-level diff of each field that changed: `[-old-]{+new+}`."""
+        """Word-level diff of each field that changed: `[-old-]{+new+}` (none when one side
+        is unknown)."""
+        if self.kind is ChangeKind.CHANGED and not (self.before and self.after):
+            return {}
         old = self.before.fields if self.before else {}
         new = self.after.fields if self.after else {}
         diffs = {}
@@ -56,7 +62,8 @@ def _field_order(name: str) -> int:
     return order.index(name) if name in order else len(order)
 
 
-_WORDS = re.compile(r"\S+|\s+")
+# Words, spaces, and cloze gaps whole: a diff never splits `{{c1::180 kilomètres}}`.
+_WORDS = re.compile(r"\{\{c\d+::.*?\}\}|(?:(?!\{\{c\d+::)\S)+|\s+", re.S)
 
 
 def word_diff(old: str, new: str) -> str:
@@ -85,6 +92,9 @@ class Plan:
     extra_tags: dict[str, tuple[str, ...]]
     changes: list[NoteChange] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    guids: dict[str, str] = field(default_factory=dict)  # notes whose GUID is not the default
+    renamed_from: str | None = None  # the name students have, when the deck was renamed
+    language: str = "en"  # the deck's, for release notes
 
     def count(self, kind: ChangeKind) -> int:
         return sum(change.kind is kind for change in self.changes)
@@ -96,11 +106,44 @@ class Plan:
         return f"{added} added, {changed} changed, {removed} removed"
 
 
-def removed_search(lock: Lock, version: str | None = None) -> str:
-    """An Anki search string for the notes removed from the deck (in `version`, or ever)."""
+def display_id(key: str) -> str:
+    """The card id of a lock key: `abandon~1750000000000` is the old note of a card whose
+    type changed."""
+    return key.split(RETIRED, 1)[0]
+
+
+RETIRED = "~"  # never in a card id: lock keys `<id>~<nid>` hold notes retired by a type change
+
+
+def removed_search(lock: Lock, version: str | None = None, *, pending: bool = False) -> str:
+    """An Anki search string for the notes removed from the deck (in `version`, not released
+    yet with `pending`, or ever)."""
     nids = sorted(n.nid for n in lock.notes.values()
-                  if n.is_removed and (version is None or n.removed == version))
+                  if n.is_removed and (lock.is_pending(n.removed) if pending else
+                                       version is None or n.removed == version))
     return f"nid:{','.join(map(str, nids))}" if nids else ""
+
+
+def pending_changes(plan: Plan) -> list[NoteChange]:
+    """Every change since the last release, as students will get it: a card added and then
+    edited between two releases is added; one added and removed is nothing; an edit diffs
+    against the released wording."""
+    lock = plan.lock
+    built = {c.id: c for c in plan.changes if c.kind is not ChangeKind.REMOVED}
+    changes = []
+    for key, note in sorted(lock.notes.items()):
+        if note.is_removed:
+            if lock.is_pending(note.removed):
+                changes.append(NoteChange(ChangeKind.REMOVED, key, note, None))
+        elif any(lock.is_pending(v) for v in note.changed_in):
+            after = built[key].after if key in built else None
+            before = dataclasses.replace(note, fields=note.was.get("fields", {}),
+                                         source=note.was.get("source")) if note.was else None
+            changes.append(NoteChange(ChangeKind.CHANGED, key, before, after or note))
+        elif lock.is_pending(note.since):
+            after = built[key].after if key in built else None
+            changes.append(NoteChange(ChangeKind.ADDED, key, None, after or note))
+    return changes
 
 
 def plan_build(
@@ -122,51 +165,97 @@ def plan_build(
 
     lock = Lock(deck_name=config.name, version=config.version, released=old.released,
                 notetypes=notetype_locks)
-    plan = Plan(lock, notetypes, notetype_mods, {}, {}, {})
+    plan = Plan(lock, notetypes, notetype_mods, {}, {}, {}, language=config.language)
     next_nid = max([now * 1000, *(n.nid + CARD_ID_STRIDE for n in old.notes.values())])
     notetype_ids = {card_type: notetype.id for card_type, notetype in notetypes.items()}
     for spec, note in zip(notes, packed, strict=True):
         digest = note.content_hash(notetype_ids[note.type])
         before = old.notes.get(note.id)
-        if before and before.removed is None and before.hash == digest:
+        if before and before.type != note.type.value and not old.never_released(before):
+            # Anki cannot move a note to another notetype on import (it logs it
+            # "conflicting" and drops it): the old note is retired, a new one is added.
+            retired = dataclasses.replace(before, removed=before.removed or version,
+                                          guid=before.guid or note.guid)
+            lock.notes[f"{note.id}{RETIRED}{before.nid}"] = retired
+            if not before.is_removed:
+                plan.changes.append(NoteChange(ChangeKind.REMOVED, note.id, before, None))
+            plan.warnings.append(_retype_warning(spec, before.type))
+            before = None
+            guid = genanki.guid_for(GUID_NAMESPACE, "retyped", retired.guid, next_nid)
+        else:
+            guid = before.guid if before else None
+        if before and before.hash == digest and (before.removed is None
+                                                 or old.is_pending(before.removed)):
             entry = _carry(before, spec)
         else:
             kind = ChangeKind.CHANGED if before and not before.is_removed else ChangeKind.ADDED
             plan.changes.append(NoteChange(kind, note.id, before, spec))
             if before:  # changed, or removed and back: keep its id, move its mod forward
-                mod, nid = max(now, before.mod + 1), before.nid
-                history = before.changed_in
-                if kind is ChangeKind.CHANGED and version not in history:
+                mod, nid, since = max(now, before.mod + 1), before.nid, before.since
+                history, was = before.changed_in, before.was
+                if old.never_released(before):
+                    since = version  # still new to students: added in the next release
+                elif version not in history:
                     history = [*history, version]
+                if was is None and not old.never_released(before):
+                    was = {"fields": before.fields, "source": before.source}
             else:
-                mod, nid, history = now, next_nid, []
+                mod, nid, since, history, was = now, next_nid, version, [], None
                 next_nid += CARD_ID_STRIDE
-            entry = NoteLock(note.type.value, digest, mod, nid, version, spec.fields,
-                             list(spec.tags), spec.source, history)
+            entry = NoteLock(note.type.value, digest, mod, nid, since, spec.fields,
+                             list(spec.tags), spec.source, history, guid=guid, was=was)
         lock.notes[note.id] = entry
         plan.note_mods[note.id] = entry.mod
         plan.note_ids[note.id] = entry.nid
+        if entry.guid:
+            plan.guids[note.id] = entry.guid
         if config.tag_changes and entry.changed_in:
             plan.extra_tags[note.id] = tuple(f"changed::{v}" for v in entry.changed_in
                                              if v != UNRELEASED)
     present = {note.id for note in packed}
     for note_id, before in old.notes.items():
-        if note_id in present:
+        if note_id in present or note_id in lock.notes:
             continue
         if not before.is_removed:
             plan.changes.append(NoteChange(ChangeKind.REMOVED, note_id, before, None))
+            if old.never_released(before):
+                continue  # students never had it: no trace left
             before = dataclasses.replace(before, removed=version)
         lock.notes[note_id] = before
-    if old.deck_name and old.deck_name != config.name:
-        plan.warnings.append(_rename_warning(deck_dir, old.deck_name, config.name))
+    _plan_rename(plan, deck_dir, old, config.name)
     return plan
+
+
+def _plan_rename(plan: Plan, deck_dir: Path, old: Lock, name: str) -> None:
+    """Warn while the name students have (the last release's, else the last build's) differs
+    from the deck's; the lock keeps the released name until the next release."""
+    shipped = old.released_name or old.deck_name
+    if shipped and shipped != name:
+        plan.renamed_from = shipped
+        plan.warnings.append(_rename_warning(deck_dir, shipped, name))
+        if old.released is not None:
+            plan.lock.released_name = shipped
 
 
 def _carry(before: NoteLock, spec: NoteSpec) -> NoteLock:
     """An unchanged note: same hash, mod and id; source-form fields refreshed (formatting-only
     edits in the YAML that render the same)."""
     return NoteLock(before.type, before.hash, before.mod, before.nid, before.since, spec.fields,
-                    list(spec.tags), spec.source, before.changed_in, before.removed)
+                    list(spec.tags), spec.source, before.changed_in, None, before.guid,
+                    before.was)
+
+
+def _retype_warning(spec: NoteSpec, old_type: str) -> Diagnostic:
+    return Diagnostic(
+        Path(spec.file),
+        f"{note_label(spec)} changed type ({old_type} → {spec.type.value}): Anki cannot move "
+        "a note to another notetype on import (it would keep the old card and drop the "
+        "edit), so this card ships as a new note with a new GUID and the old note is listed "
+        "as removed; students start this card afresh",
+        f"to keep students' reviews, put back `type: {old_type}`; otherwise say nothing: the "
+        "release notes tell students how to delete the old note",
+        Position(spec.line) if spec.line else None,
+        code="card-type-changed", severity=Severity.WARNING)
 
 
 def _plan_notetypes(slug: str, deck_dir: Path, types: set[CardType], old: Lock, now: int,

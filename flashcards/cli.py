@@ -292,7 +292,11 @@ def diff(
 
     Example: flashcards diff dojo --format md
     """
+    import dataclasses
+
     from flashcards.changelog import format_markdown, format_text
+    from flashcards.changes import pending_changes
+    from flashcards.lock import UNRELEASED
 
     project = _project(root)
     with exit_on_error():
@@ -301,11 +305,15 @@ def diff(
         emit_json({"ok": True, "decks": {slug: {
             "summary": plan.summary(),
             "changes": [{"kind": c.kind.value, "id": c.id, "fields": c.field_diffs()}
-                        for c in plan.changes]} for slug, plan in plans.items()}})
+                        for c in plan.changes]} for slug, plan in plans.items()},
+            "diagnostics": diagnostics_json([w for p in plans.values() for w in p.warnings])})
         return
     for slug, plan in plans.items():
-        if format is DiffFormat.MD:
-            text = format_markdown(plan.lock.deck_name or slug, plan.lock.version or "", plan)
+        print_diagnostics(plan.warnings)
+        if format is DiffFormat.MD:  # release notes of everything the next release carries
+            text = format_markdown(plan.lock.deck_name or slug, UNRELEASED,
+                                   dataclasses.replace(plan, changes=pending_changes(plan)),
+                                   plan.language, plan.renamed_from)
         else:
             text = format_text(slug, plan)
         out.print(text, markup=False, highlight=False, soft_wrap=True)
@@ -336,11 +344,13 @@ def release(
         result = do_release(project, deck, part)
     if json_output:
         emit_json({"ok": True, "deck": deck, "version": result.version,
-                   "summary": result.build.summary,
+                   "summary": result.summary,
                    "package": _relative(result.build.package),
-                   "notes_markdown": result.notes_markdown})
+                   "notes_markdown": result.notes_markdown,
+                   "diagnostics": diagnostics_json(list(result.build.warnings))})
         return
-    out.print(f"{deck}: released {result.version} ({result.build.summary}) → "
+    print_diagnostics(list(result.build.warnings))
+    out.print(f"{deck}: released {result.version} ({result.summary}) → "
               f"{_relative(result.build.package)}", markup=False)
     out.print(result.notes_markdown, markup=False)
 

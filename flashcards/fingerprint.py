@@ -1,5 +1,9 @@
-"""An unchanged rebuild does no work: the lock records a digest of everything a build reads
-and of the package it wrote; when both still match, the package is already right.
+"""An unchanged rebuild does no work: next to the package, the output folder keeps a record
+of the build (`<out>/.flashcards/<slug>.build.json`: a digest of everything the build read
+and of the package it wrote); when both still match, the package is already right.
+
+The record lives with the output, not in the committed lock: the lock changes only when what
+students get changes, never because the tool or another deck's seed did.
 
 This module is on the start-up path of `flashcards build`: it imports nothing heavy."""
 
@@ -7,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 DECK_INPUTS = ("deck.yaml", "cards.yaml", "facts.yaml", "templates.yaml", "style.css")
+RECORD_DIR = ".flashcards"
 _CODE = Path(__file__).resolve().parent
+_SEED_LINE = re.compile(rb"""^seed:[ \t]*['"]?([^'"#\r\n]*?)['"]?[ \t]*(?:#.*)?$""", re.M)
 
 
 def _feed(digest: hashlib._Hash, label: str, path: Path) -> None:
@@ -22,15 +29,41 @@ def _feed(digest: hashlib._Hash, label: str, path: Path) -> None:
     digest.update(b"\0")
 
 
-def inputs_digest(deck_dir: Path, seeds_dir: Path) -> str:
-    """Every byte a build of this deck reads: its files, media, seeds and the tool's code."""
+def _seed_files(deck_dir: Path, seeds_dir: Path) -> list[Path]:
+    """The deck's own seed (`seed:` in deck.yaml, read without YAML); every seed when the line
+    cannot be read plainly, so that a seed edit is never missed."""
+    if not seeds_dir.is_dir():
+        return []
+    try:
+        found = _SEED_LINE.findall((deck_dir / "deck.yaml").read_bytes())
+    except OSError:
+        found = []
+    seeds = sorted(p for p in seeds_dir.rglob("*") if p.is_file())
+    if len(found) != 1:
+        return seeds
+    seed_id = found[0].decode("utf-8", "replace").strip()
+    return [p for p in seeds if p.parent == seeds_dir and p.stem == seed_id]
+
+
+def inputs_digest(deck_dir: Path, seeds_dir: Path, lock: bytes | None = None) -> str:
+    """Every byte a build of this deck reads: its files, media, lock (`lock`: the bytes the
+    build leaves, else the file's), its seed and the tool's code."""
     digest = hashlib.sha256()
     for name in DECK_INPUTS:
         _feed(digest, name, deck_dir / name)
-    for folder, prefix in ((deck_dir / "media", "media/"), (seeds_dir, "seeds/")):
-        if folder.is_dir():
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                _feed(digest, prefix + path.relative_to(folder).as_posix(), path)
+    digest.update(b"lock\0")
+    if lock is None:
+        try:
+            lock = (deck_dir / "flashcards.lock").read_bytes()
+        except OSError:
+            lock = b"\0missing"
+    digest.update(lock + b"\0")
+    media = deck_dir / "media"
+    if media.is_dir():
+        for path in sorted(p for p in media.rglob("*") if p.is_file()):
+            _feed(digest, "media/" + path.relative_to(media).as_posix(), path)
+    for path in _seed_files(deck_dir, seeds_dir):
+        _feed(digest, "seeds/" + path.relative_to(seeds_dir).as_posix(), path)
     for path in sorted(_CODE.rglob("*")):
         if path.suffix in (".py", ".yaml") and path.is_file():
             _feed(digest, "code/" + path.relative_to(_CODE).as_posix(), path)
@@ -44,23 +77,28 @@ def file_digest(path: Path) -> str | None:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def recorded(lock_file: Path) -> dict[str, str]:
-    """The `build` line of a lock (its fourth line), read without parsing the rest."""
+def record_path(package: Path) -> Path:
+    """Where the build record of `<out>/<slug>.apkg` is kept."""
+    return package.parent / RECORD_DIR / (package.stem + ".build.json")
+
+
+def record_bytes(inputs: str, package: str, notes: int, cards: int) -> bytes:
+    return json.dumps({"inputs": inputs, "package": package, "notes": notes,
+                       "cards": cards}).encode() + b"\n"
+
+
+def recorded(package: Path) -> dict:
+    """The build record of `package`, or {} when there is none (or it is unreadable)."""
     try:
-        with lock_file.open(encoding="utf-8") as handle:
-            for _ in range(4):
-                line = handle.readline().strip().rstrip(",")
-                if line.startswith('"build":'):
-                    value = json.loads(line.split(":", 1)[1])
-                    return value if isinstance(value, dict) else {}
+        value = json.loads(record_path(package).read_bytes())
     except (OSError, ValueError):
-        pass
-    return {}
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
-def up_to_date(deck_dir: Path, seeds_dir: Path, package: Path) -> dict[str, str] | None:
-    """The lock's build record when `package` is exactly what these inputs build, else None."""
-    build = recorded(deck_dir / "flashcards.lock")
+def up_to_date(deck_dir: Path, seeds_dir: Path, package: Path) -> dict | None:
+    """The build record when `package` is exactly what these inputs build, else None."""
+    build = recorded(package)
     if build and build.get("inputs") == inputs_digest(deck_dir, seeds_dir) \
             and build.get("package") == file_digest(package):
         return build

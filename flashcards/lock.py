@@ -37,6 +37,8 @@ class NoteLock:
     source: str | None = None
     changed_in: list[str] = field(default_factory=list)  # versions that changed it
     removed: str | None = None  # the version in which the note left the deck
+    guid: str | None = None  # set when not the default one (a note re-created by a type change)
+    was: dict[str, Any] | None = None  # `fields`/`source` at the last release, once changed since
 
     @property
     def is_removed(self) -> bool:
@@ -58,9 +60,23 @@ class Lock:
     deck_name: str | None = None
     version: str | None = None
     released: str | None = None
+    released_name: str | None = None  # the deck's name at the last release, when renamed since
     notetypes: dict[str, NotetypeLock] = field(default_factory=dict)
     notes: dict[str, NoteLock] = field(default_factory=dict)
-    build: dict[str, str] = field(default_factory=dict)  # see fingerprint.py
+
+    def is_pending(self, label: str | None) -> bool:
+        """Whether a version label (`since`, `changed_in`, `removed`) is not released yet:
+        `unreleased`, or any version when the deck was never released, or one newer than
+        the last release (a version bumped by hand in deck.yaml)."""
+        if label is None:
+            return False
+        if label == UNRELEASED or self.released is None:
+            return True
+        return _version_key(label) > _version_key(self.released)
+
+    def never_released(self, note: NoteLock) -> bool:
+        """A note no release ever carried: students never had it."""
+        return self.is_pending(note.since) and not note.changed_in
 
     @property
     def live_notes(self) -> dict[str, NoteLock]:
@@ -80,8 +96,10 @@ class Lock:
     def json_chunks(self) -> Iterator[bytes]:
         """`to_json()` in pieces (UTF-8), to write a big lock without holding it whole."""
         deck = {"name": self.deck_name, "version": self.version, "released": self.released}
-        yield (b'{\n "format": %d,\n "deck": %s,\n "build": %s,\n "notetypes": {'
-               % (FORMAT, orjson.dumps(deck), orjson.dumps(self.build)))
+        if self.released_name is not None:
+            deck["released_name"] = self.released_name
+        yield (b'{\n "format": %d,\n "deck": %s,\n "notetypes": {'
+               % (FORMAT, orjson.dumps(deck)))
         if self.notetypes:
             yield b"\n" + _entries({k: _compact(vars(v))
                                     for k, v in sorted(self.notetypes.items())})
@@ -95,6 +113,13 @@ class Lock:
 
 
 _CHUNK = 4096  # notes per piece of a written lock
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        return ()
 
 
 def _entries(entries: dict[str, dict[str, Any]]) -> bytes:
@@ -120,6 +145,10 @@ def _note_entry(note: NoteLock) -> dict[str, Any]:
         entry["changed_in"] = note.changed_in
     if note.removed is not None:
         entry["removed"] = note.removed
+    if note.guid is not None:
+        entry["guid"] = note.guid
+    if note.was is not None:
+        entry["was"] = note.was
     return entry
 
 
@@ -144,9 +173,9 @@ def read_lock(deck_dir: Path) -> Lock:
             deck_name=deck.get("name"),
             version=deck.get("version"),
             released=deck.get("released"),
+            released_name=deck.get("released_name"),
             notetypes={k: NotetypeLock(**v) for k, v in data.get("notetypes", {}).items()},
             notes={k: NoteLock(**v) for k, v in data.get("notes", {}).items()},
-            build=data.get("build", {}),
         )
     except (orjson.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
         line = getattr(exc, "lineno", None)

@@ -9,10 +9,10 @@ from enum import StrEnum
 
 from flashcards import api
 from flashcards.changelog import format_markdown
-from flashcards.changes import ChangeKind, NoteChange, Plan
+from flashcards.changes import pending_changes
 from flashcards.diagnostics import Diagnostic, SourceError
 from flashcards.load import read_text
-from flashcards.lock import UNRELEASED, read_lock, write_lock
+from flashcards.lock import read_lock, write_lock
 from flashcards.write import write_text_atomic
 
 CHANGELOG = "CHANGELOG.md"
@@ -40,6 +40,7 @@ class ReleaseResult:
     version: str
     notes_markdown: str
     build: api.BuildResult
+    summary: str  # what the release changed for students (every build since the last one)
 
 
 def _set_version(deck_yaml_text: str, version: str) -> str:
@@ -53,7 +54,8 @@ def release(project: api.Project, slug: str, part: Part = Part.MINOR,
     """Bump the version of deck `slug`, build it, write its CHANGELOG.md section."""
     [deck_dir] = project.deck_dirs([slug])
     deck = api.prepare(project, deck_dir)
-    version = bump(deck.sources.config.version, part)
+    config = deck.sources.config
+    version = bump(config.version, part)
     lock = read_lock(deck_dir)
     if lock.released == version:
         raise SourceError([Diagnostic(deck_dir / "deck.yaml",
@@ -63,39 +65,43 @@ def release(project: api.Project, slug: str, part: Part = Part.MINOR,
     original = read_text(deck_yaml)
     write_text_atomic(deck_yaml, _set_version(original, version))
     try:
-        for note in lock.notes.values():  # changes built since the last release join it
-            note.since = version if note.since == UNRELEASED else note.since
-            note.changed_in = [version if v == UNRELEASED else v for v in note.changed_in]
-            note.removed = version if note.removed == UNRELEASED else note.removed
+        def label(value: str) -> str:  # what builds since the last release did joins it
+            return version if lock.is_pending(value) else value
+
+        for note in lock.notes.values():
+            note.since = label(note.since)
+            note.changed_in = list(dict.fromkeys(label(v) for v in note.changed_in))
+            note.removed = label(note.removed) if note.removed else None
         write_lock(deck_dir, lock)
         [result] = api.build(project, [slug], out_dir)
     except BaseException:
         write_text_atomic(deck_yaml, original)
         raise
+    assert result.plan is not None  # the version changed: never up to date
+    plan = replace(result.plan, changes=pending_changes(result.plan))
+    notes = format_markdown(config.name, version, plan, config.language,
+                            result.plan.renamed_from)
     final = read_lock(deck_dir)
     final.released = version
+    final.released_name = None
+    for note in final.notes.values():
+        note.was = None
     write_lock(deck_dir, final)
-    notes = format_markdown(deck.sources.config.name, version,
-                            _release_plan(result.plan, version))
+    _rerecord(deck_dir, project.seeds_dir, result.package)
     path = deck_dir / CHANGELOG
     previous = read_text(path) if path.exists() else ""
     older = previous.removeprefix("# Changelog\n").lstrip("\n")
     write_text_atomic(path, "# Changelog\n\n" + notes + ("\n" + older if older else ""))
-    return ReleaseResult(slug, version, notes, result)
+    return ReleaseResult(slug, version, notes, result, plan.summary())
 
 
-def _release_plan(plan: Plan, version: str) -> Plan:
-    """Every change that belongs to `version`: this build's and earlier unreleased builds'."""
-    built = {c.id: c for c in plan.changes}
-    changes = []
-    for note_id, note in sorted(plan.lock.notes.items()):
-        if note.removed == version:
-            kind = ChangeKind.REMOVED
-        elif version in note.changed_in:
-            kind = ChangeKind.CHANGED
-        elif note.since == version:
-            kind = ChangeKind.ADDED
-        else:
-            continue
-        changes.append(built.get(note_id) or NoteChange(kind, note_id, note, None))
-    return replace(plan, changes=changes)
+def _rerecord(deck_dir, seeds_dir, package) -> None:
+    """The released lock differs from the built one only in what no package shows (the
+    release marks): the build record follows it, so the next build is up to date."""
+    from flashcards.fingerprint import inputs_digest, record_bytes, record_path, recorded
+
+    record = recorded(package)
+    if record:
+        write_text_atomic(record_path(package), record_bytes(
+            inputs_digest(deck_dir, seeds_dir), record["package"], record["notes"],
+            record["cards"]).decode())

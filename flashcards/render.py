@@ -36,17 +36,20 @@ _RAW_HTML = re.compile(r"[<&]")
 _LINK_DEFINITION = re.compile(r"^\s*\[[^\]]*\]:", re.M)
 
 
-_TYPOGRAPHY_CHARS = re.compile(r"[?!;:«»']")
+_TYPOGRAPHY_CHARS = re.compile(r"[?!;:«»'%]")
+_DIGITS_SPACE = re.compile(r"\d[ \u00a0]\d")  # searched apart: 2x faster than one alternation
 
 
-# Spaces before ? ! ; (high) or : (not ::), after « and before » (even none), an apostrophe
-# between letters. Every branch starts with a character of one class, checked again behind
-# it: the regex engine then skips other characters without trying each branch.
+# Spaces before ? ! ; (high) or % (`high` too, but a full no-break space), : (not ::), after
+# « and before » (even none), an apostrophe between letters, the space between groups of
+# digits (`3 000`: a group of 1-3 digits, then exactly 3; `16,5 milliards` and `2021 20` are
+# not groups). Every branch starts with a character of one class, checked again behind it
+# (the branches after a space share one check): the regex engine then skips other
+# characters without trying each branch.
 _FRENCH_SPACING = re.compile(
     r"[ \t\u00a0\u202f«»']"
-    r"(?:(?<=[ \t\u00a0\u202f])[ \t\u00a0\u202f]*(?P<high>[?!;])"
-    r"|(?<=[ \t\u00a0\u202f])[ \t\u00a0\u202f]*:(?!:)"
-    r"|(?<=[ \t\u00a0\u202f])[ \t\u00a0\u202f]*»"
+    r"(?:(?<=[ \t\u00a0\u202f])(?:[ \t\u00a0\u202f]*(?:(?P<high>[?!;%])|:(?!:)|»)"
+    r"|(?<=\d[ \u00a0\u202f])(?<!\d{4}[ \u00a0\u202f])(?P<digits>)(?=\d{3}(?!\d)))"
     r"|(?<=«)[ \t\u00a0\u202f]*"
     r"|(?<=»)"
     r"|(?<=\w')(?=\w))")
@@ -54,8 +57,11 @@ _FRENCH_SPACING = re.compile(
 
 def _french_space(match: re.Match[str]) -> str:
     text = match.group(0)
-    if match.group("high"):
-        return NARROW_NBSP + match.group("high")
+    high = match.group("high")
+    if high:
+        return (NBSP if high == "%" else NARROW_NBSP) + high
+    if match.group("digits") is not None:
+        return NARROW_NBSP
     if text.endswith(":"):
         return NBSP + ":"
     if text.startswith("«"):
@@ -66,8 +72,9 @@ def _french_space(match: re.Match[str]) -> str:
 
 
 def french_typography(text: str) -> str:
-    """Non-breaking spaces where French typography wants them, typographic apostrophes."""
-    if not _TYPOGRAPHY_CHARS.search(text):
+    """Non-breaking spaces where French typography wants them (narrow between groups of
+    digits), typographic apostrophes."""
+    if not _TYPOGRAPHY_CHARS.search(text) and not _DIGITS_SPACE.search(text):
         return text
     return _FRENCH_SPACING.sub(_french_space, text)
 

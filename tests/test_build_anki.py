@@ -118,4 +118,4 @@ def test_many_decks_build_in_parallel_and_all_or_nothing(project, write_deck):
     # deck one was rebuilt in its worker, but not put in place: four is invalid
     assert (project / "dist" / "one.apkg").read_bytes() == packages["one"]
     assert sorted(p.name for p in (project / "dist").iterdir()) == [
-        "one.apkg", "three.apkg", "two.apkg"]
+        ".flashcards", "one.apkg", "three.apkg", "two.apkg"]

@@ -4,6 +4,7 @@ proved against the real Anki engine with its default import options."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from anki.scheduler.v3 import CardAnswer
@@ -111,7 +112,8 @@ def test_rebuild_is_byte_identical_whatever_the_clock(project, write_deck, monke
     [again] = api.build(api.Project(project))
     assert again.package.read_bytes() == data
     assert lock_path(project / "decks" / "demo").read_bytes() == lock
-    assert not [p for p in (project / "dist").iterdir() if p.name != "demo.apkg"]
+    assert sorted(p.name for p in (project / "dist").iterdir()) == [".flashcards", "demo.apkg"]
+    assert [p.name for p in (project / "dist" / ".flashcards").iterdir()] == ["demo.build.json"]
 
 
 def test_a_changed_note_always_gets_a_newer_mod(project, write_deck, monkeypatch, anki):
@@ -190,3 +192,108 @@ def test_release_bumps_version_and_writes_changelog(project, write_deck, monkeyp
     note = anki.note_by_guid(note_guid("demo", "abandon"))
     assert "changed::1.1.1" in note.tags
     assert "1.1.1" in anki.col.decks.by_name("Demo")["desc"]
+
+
+def release(project, monkeypatch, when: int, part: str = "minor"):
+    from flashcards.release import Part
+    from flashcards.release import release as do_release
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(when))
+    return do_release(api.Project(project), "demo", Part(part))
+
+
+@pytest.mark.parametrize("new_type", ["reverse", "cloze"])
+def test_a_type_change_reaches_students_as_a_new_note(project, write_deck, monkeypatch, anki,
+                                                      new_type):
+    deck = write_deck("demo", cards=STARTER_CARDS)
+    release(project, monkeypatch, T1)
+    assert anki.import_package(project / "dist" / "demo.apkg").new == 4
+    review_everything(anki)
+    old_guid = note_guid("demo", "abandon")
+    old_nid = anki.note_by_guid(old_guid).id
+
+    cards = deck / "cards.yaml"
+    text = cards.read_text()
+    if new_type == "reverse":
+        text = text.replace("  - id: abandon\n", "  - id: abandon\n    type: reverse\n")
+    else:
+        text = text.replace(
+            "  - id: abandon\n    question: Quel projet de supercalculateur Tesla a-t-il "
+            "abandonné ?\n    answer: Dojo\n",
+            "  - id: abandon\n    type: cloze\n    text: Tesla a abandonné {{c1::Dojo}}.\n")
+    cards.write_text(text)
+    [plan] = api.diff(api.Project(project)).values()
+    assert {(c.kind.value, c.id) for c in plan.changes} == {("removed", "abandon"),
+                                                            ("added", "abandon")}
+    [warning] = [w for w in plan.warnings if w.code == "card-type-changed"]
+    assert f"cards.yaml:2:1: warning[card-type-changed]: card 'abandon' changed type " \
+           f"(basic → {new_type})" in warning.format()
+
+    done = release(project, monkeypatch, T2)
+    assert done.summary == "1 added, 0 changed, 1 removed"
+    log = anki.import_package(project / "dist" / "demo.apkg")
+    assert (log.new, log.conflicting) == (1, 0)  # nothing silently dropped
+    new_guid = json.loads(lock_path(deck).read_text())["notes"]["abandon"]["guid"]
+    new = anki.note_by_guid(new_guid)
+    assert new_guid != old_guid and new.id != old_nid
+    assert new.note_type()["type"] == (1 if new_type == "cloze" else 0)
+    assert len(new.cards()) == (1 if new_type == "cloze" else 2)
+    # the old note is still there with its reviews, and the notes say how to find it
+    assert anki.col.get_note(old_nid).guid == old_guid
+    assert all(c.reps == 1 for c in anki.col.get_note(old_nid).cards())
+    changelog = (deck / "CHANGELOG.md").read_text()
+    assert f"`nid:{old_nid}`" in changelog
+    assert anki.col.find_notes(f"nid:{old_nid}") == [old_nid]
+
+    [again] = build(project, monkeypatch, T3)  # the new GUID is kept by later builds
+    assert again.summary in ("up to date", "no change")
+    log = anki.import_package(again.package)
+    assert (log.new, log.updated, log.conflicting) == (0, 0, 0)
+
+
+def test_a_type_change_of_an_unreleased_card_is_an_ordinary_edit(project, write_deck,
+                                                                  monkeypatch):
+    deck = write_deck("demo", cards=STARTER_CARDS)
+    build(project, monkeypatch, T1)  # built, never released: no student has it
+    cards = deck / "cards.yaml"
+    cards.write_text(cards.read_text().replace("  - id: abandon\n",
+                                               "  - id: abandon\n    type: reverse\n"))
+    [result] = build(project, monkeypatch, T2)
+    assert result.summary == "0 added, 1 changed, 0 removed"
+    assert not [w for w in result.warnings if w.code == "card-type-changed"]
+    lock = json.loads(lock_path(deck).read_text())
+    assert set(lock["notes"]) == {"abandon", "unveiled", "ai5-maker", "engineers"}
+
+
+def test_the_lock_changes_only_when_what_students_get_changes(project, write_deck,
+                                                               monkeypatch):
+    deck = write_deck("demo", cards=STARTER_CARDS)
+    build(project, monkeypatch, T1)
+    lock = lock_path(deck).read_bytes()
+    assert b'"build"' not in lock and b"inputs" not in lock
+    record = json.loads((project / "dist" / ".flashcards" / "demo.build.json").read_text())
+    assert set(record) == {"inputs", "package", "notes", "cards"}
+
+    (project / "seeds" / "autre.txt").write_text("Un autre article. Sans rapport.\n")
+    write_deck("other", deck="name: Autre\nlanguage: fr\nseed: autre\n",
+               cards="cards:\n  - id: a\n    question: Quoi ?\n    answer: Rien\n")
+    [demo, _] = build(project, monkeypatch, T2)
+    assert demo.summary == "up to date"  # another deck's seed is not this deck's input
+    assert lock_path(deck).read_bytes() == lock
+    first = run_cli("build", "--root", str(project))
+    assert first.exit_code == 0 and first.output.count("(up to date)") == 2, first.output
+
+    shutil.rmtree(project / "dist")  # a fresh clone: no output, the committed lock
+    [again, _] = build(project, monkeypatch, T3)
+    assert again.summary == "no change"
+    assert lock_path(deck).read_bytes() == lock
+    [third, _] = build(project, monkeypatch, T3)
+    assert third.summary == "up to date"
+
+    seed = project / "seeds" / "tesla-dojo-2025-08-15.fr.txt"
+    seed.write_text(seed.read_text() + "\nUne phrase de plus.\n")
+    [edited, _] = build(project, monkeypatch, T3)  # its own seed is an input
+    assert edited.summary == "no change"
+    lock_path(deck).write_bytes(lock.replace(b'"mod":1750000000', b'"mod":1740000000', 1))
+    [relocked, _] = build(project, monkeypatch, T3)  # so is the lock
+    assert relocked.summary != "up to date"
