@@ -16,9 +16,9 @@ from flashcards.load import load_yaml
 from flashcards.project import Project, UsageError
 from flashcards.scaffold import (
     check_slug,
+    deck_named,
     deck_yaml,
     ensure_schemas,
-    refuse_name_clash,
     schema_line,
 )
 from flashcards.write import write_atomic, write_text_atomic
@@ -80,8 +80,11 @@ def _existing(deck_dir: Path) -> Seen:
 
 
 def _new_deck(project: Project, slug: str, name: str, language: str) -> Path:
-    check_slug(slug)
-    refuse_name_clash(project, name)
+    clash = deck_named(project, name)
+    if clash:
+        raise UsageError(f"deck {clash[0]!r} is already named {clash[1]!r}, the name of the "
+                         f"imported deck: import into it with --into {clash[0]} (Anki matches "
+                         "decks by name: two decks of one name would be one for students)")
     deck_dir = project.decks_dir / slug
     schemas, _ = ensure_schemas(project)
     write_text_atomic(deck_dir / "deck.yaml",
@@ -96,6 +99,8 @@ def import_file(project: Project, file: Path, deck: str, *, language: str = "fr"
     Anki finds it). Nothing is written when no card could be imported. Raises UsageError or
     SourceError."""
     check_kind(file)
+    if not project.decks_dir.is_dir() or deck not in project.deck_slugs():
+        check_slug(deck)  # a new deck: never a path such as `..`
     apkg = file.suffix.lower() == ".apkg"
     deck_dir = project.decks_dir / deck
     seen = _existing(deck_dir)

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flashcards.diagnostics import SourceError
 from flashcards.file_kinds import binary_kind
 from flashcards.grounding import Seed
-from flashcards.load import read_text
+from flashcards.load import load_yaml, read_text
 from flashcards.project import Project, UsageError
 from flashcards.write import write_text_atomic
 
@@ -273,7 +274,10 @@ def init_deck(project: Project, slug: str, seed: Path, *, language: str = "fr",
         raise UsageError("; ".join(
             f"--{e['loc'][0]} {e['input']!r} is not valid: give "
             f"{_OPTION_RULES.get(str(e['loc'][0]), e['msg'])}" for e in exc.errors())) from None
-    refuse_name_clash(project, name)
+    clash = deck_named(project, name)
+    if clash:
+        raise UsageError(f"deck {clash[0]!r} is already named {clash[1]!r}: give the new "
+                         "deck another name with --name (Anki matches decks by name)")
     example = pick_example(article)
     fact_example = _second_example(article, example)
 
@@ -296,12 +300,11 @@ def init_deck(project: Project, slug: str, seed: Path, *, language: str = "fr",
     return InitResult(slug, deck_dir, seed_target, copied, written)
 
 
-def refuse_name_clash(project: Project, name: str) -> None:
-    from flashcards.diagnostics import SourceError
-    from flashcards.load import load_yaml
-
+def deck_named(project: Project, name: str) -> tuple[str, str] | None:
+    """The slug and name of a deck already named `name` as Anki compares names (ignoring
+    case): two decks of one name would be one deck in students' collections."""
     if not project.decks_dir.is_dir():
-        return
+        return None
     for deck_dir in sorted(p for p in project.decks_dir.iterdir() if p.is_dir()):
         try:
             data = load_yaml(deck_dir / "deck.yaml").data
@@ -309,5 +312,5 @@ def refuse_name_clash(project: Project, name: str) -> None:
             continue
         other = data.get("name") if isinstance(data, dict) else None
         if isinstance(other, str) and other.strip().casefold() == name.strip().casefold():
-            raise UsageError(f"deck {deck_dir.name!r} is already named {other!r}: give the "
-                             "new deck another name with --name (Anki matches decks by name)")
+            return deck_dir.name, other
+    return None

@@ -326,3 +326,13 @@ def test_a_truncated_notetype_config_is_a_clear_error(tmp_path):
     assert result.exit_code == 2, result.output
     assert "damaged.apkg: cannot read its collection (" in " ".join(result.output.split())
     assert "Export it again from Anki" in result.output
+
+
+def test_a_package_of_a_deck_the_project_has_goes_into_that_deck(project, write_deck):
+    write_deck("demo", cards=STARTER_CARDS)
+    [built] = api.build(api.Project(project))
+    clash = run_cli("import", str(built.package), "--into", "copie", "--root", str(project))
+    assert clash.exit_code == 2
+    assert "deck 'demo' is already named 'Demo demo', the name of the imported deck: import " \
+        "into it with --into demo" in " ".join(clash.output.split())
+    assert not (project / "decks" / "copie").exists()

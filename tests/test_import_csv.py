@@ -199,6 +199,13 @@ def test_files_that_are_not_a_sheet_of_cards_say_how_to_fix_them(project, write_
                 assert message in " ".join(result.output.split()), (name, result.output)
     assert sorted(p.name for p in deck.iterdir()) == before  # no cards.yaml written
 
+    for outside in ("..", "../elsewhere", "Démo"):
+        sheet = project / "cartes.csv"
+        sheet.write_text("question,answer\nQui dirige Tesla ?,Elon Musk\n", encoding="utf-8")
+        escaped = run_cli("import", str(sheet), "--into", outside, "--root", str(project))
+        assert escaped.exit_code == 2 and "invalid deck slug" in escaped.output, outside
+    assert not (project / "cards.yaml").exists() and not (project / "elsewhere").exists()
+
 
 def test_ten_columns_under_a_header_keep_the_known_ones(project, write_deck):
     write_deck("demo", deck="name: Demo\n")
