@@ -8,10 +8,8 @@ readers would see something else: `yes`, `20`, `: `…), indented like the file'
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
-import unicodedata
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -19,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flashcards.diagnostics import Diagnostic, Severity, SourceError
-from flashcards.grounding import Seed, normalise
+from flashcards.grounding import Seed, closest_sentences, fold
 from flashcards.project import Project, UsageError
 from flashcards.write import write_atomic
 
@@ -39,12 +37,6 @@ class AddResult:
     line: int
     card: dict[str, Any]
     warnings: list[Diagnostic] = field(default_factory=list)
-
-
-def fold(text: str) -> str:
-    """ASCII, lowercase: `Élan où` → `elan ou`."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def slug(text: str) -> str:
@@ -83,27 +75,6 @@ def deck_ids(deck_dir: Path) -> set[str]:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 ids.add(item["id"])
     return ids
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", fold(text)) if len(w) > 2}
-
-
-def closest_sentences(seed: Seed, text: str, count: int = 3) -> list[str]:
-    """The seed's sentences closest to `text`: most of its words, then most alike."""
-    from flashcards.coverage import split_sentences
-
-    wanted = _words(text)
-    key = normalise(text)
-
-    def score(sentence: str) -> tuple[float, float]:
-        shared = len(wanted & _words(sentence)) / len(wanted) if wanted else 0.0
-        alike = difflib.SequenceMatcher(None, key, normalise(sentence)).ratio()
-        return shared, alike
-
-    sentences = list(dict.fromkeys(s.text for s in split_sentences(seed)))
-    ranked = sorted(sentences, key=score, reverse=True)
-    return [s for s in ranked[:count] if score(s)[0] > 0 or score(s)[1] > 0.3]
 
 
 def require_in_seed(seed: Seed | None, source: str | None) -> None:

@@ -168,9 +168,17 @@ def plan_build(
     plan = Plan(lock, notetypes, notetype_mods, {}, {}, {}, language=config.language)
     next_nid = max([now * 1000, *(n.nid + CARD_ID_STRIDE for n in old.notes.values())])
     notetype_ids = {card_type: notetype.id for card_type, notetype in notetypes.items()}
+    revived: set[str] = set()
     for spec, note in zip(notes, packed, strict=True):
         digest = note.content_hash(notetype_ids[note.type])
         before = old.notes.get(note.id)
+        if before and before.type != note.type.value and old.never_released(before):
+            key = _retired_key(old, note.id, note.type.value)
+            if key:  # back to the type students have, before any release: their note again
+                revived.add(key)
+                before = old.notes[key]
+                if before.guid == note.guid:
+                    before = dataclasses.replace(before, guid=None)
         if before and before.type != note.type.value and not old.never_released(before):
             # Anki cannot move a note to another notetype on import (it logs it
             # "conflicting" and drops it): the old note is retired, a new one is added.
@@ -214,7 +222,7 @@ def plan_build(
                                              if v != UNRELEASED)
     present = {note.id for note in packed}
     for note_id, before in old.notes.items():
-        if note_id in present or note_id in lock.notes:
+        if note_id in present or note_id in lock.notes or note_id in revived:
             continue
         if not before.is_removed:
             plan.changes.append(NoteChange(ChangeKind.REMOVED, note_id, before, None))
@@ -224,6 +232,16 @@ def plan_build(
         lock.notes[note_id] = before
     _plan_rename(plan, deck_dir, old, config.name)
     return plan
+
+
+def _retired_key(old: Lock, note_id: str, card_type: str) -> str | None:
+    """The lock key of a note of `note_id` retired by a type change not released yet, whose
+    type was `card_type`."""
+    prefix = note_id + RETIRED
+    for key, note in old.notes.items():
+        if key.startswith(prefix) and note.type == card_type and old.is_pending(note.removed):
+            return key
+    return None
 
 
 def _plan_rename(plan: Plan, deck_dir: Path, old: Lock, name: str) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from flashcards.diagnostics import Diagnostic, Position, Report
-from flashcards.grounding import Seed
+from flashcards.grounding import Seed, closest_sentences
 from flashcards.models import CardType, NoteSpec
 
 # A gap as Anki reads it: {{c1::answer}} or {{c1::answer::hint}} (groups: number, answer, hint).
@@ -88,26 +88,36 @@ def check_duplicates(notes: Sequence[NoteSpec]) -> list[Diagnostic]:
     return problems
 
 
-def check_grounding(note: NoteSpec, seed: Seed | None) -> list[Diagnostic]:
+MAX_SUGGESTIONS = 20  # sources given their closest sentence: each costs a pass over the seed
+
+
+def check_grounding(note: NoteSpec, seed: Seed | None, *, suggest: bool = True
+                    ) -> list[Diagnostic]:
     if seed is None or not note.source:
         return []
     if seed.contains(note.source):
         return []
     excerpt = note.source if len(note.source) < 70 else note.source[:67] + "…"
+    closest = closest_sentences(seed, note.source, 1) if suggest else []
+    hint = (f"the closest sentence of {seed.path.name} is «{closest[0]}»: quote it, or part "
+            "of it, verbatim" if closest else f"copy the passage verbatim from {seed.path}")
     return [_error(note, f"source not found in seed {seed.id!r}: «{excerpt}»",
-                   f"copy the passage verbatim from {seed.path} (apostrophes, case and spaces "
-                   "may differ; skip words with […])", "grounding")]
+                   f"{hint} (apostrophes, case and spaces may differ; skip words with […])",
+                   "grounding")]
 
 
 def check(notes: Sequence[NoteSpec], seed: Seed | None) -> Report:
     report = Report()
     grounded: set[tuple[str, str]] = set()
+    ungrounded = 0
     for note in notes:
         report.extend(check_sides(note))
         report.extend(check_cloze(note))
         key = (note.fact_id or note.id, note.source or "")
         if key not in grounded:  # a fact's source is checked once, not once per template
             grounded.add(key)
-            report.extend(check_grounding(note, seed))
+            problems = check_grounding(note, seed, suggest=ungrounded < MAX_SUGGESTIONS)
+            ungrounded += bool(problems)
+            report.extend(problems)
     report.extend(check_duplicates(notes))
     return report

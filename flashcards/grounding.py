@@ -7,6 +7,7 @@ A quote may skip words with `[…]`; each part must then be found, in order.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -59,3 +60,30 @@ def _contains(normalised_seed: str, quote: str) -> bool:
             return False
         start = found + len(part)
     return bool(parts)
+
+
+def fold(text: str) -> str:
+    """ASCII, lowercase: `Élan où` → `elan ou`."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", fold(text)) if len(w) > 2}
+
+
+def closest_sentences(seed: Seed, text: str, count: int = 3) -> list[str]:
+    """The seed's sentences closest to `text`: most of its words, then most alike."""
+    from flashcards.coverage import split_sentences
+
+    wanted = _words(text)
+    key = normalise(text)
+
+    def score(sentence: str) -> tuple[float, float]:
+        shared = len(wanted & _words(sentence)) / len(wanted) if wanted else 0.0
+        alike = difflib.SequenceMatcher(None, key, normalise(sentence)).ratio()
+        return shared, alike
+
+    sentences = list(dict.fromkeys(s.text for s in split_sentences(seed)))
+    ranked = sorted(sentences, key=score, reverse=True)
+    return [s for s in ranked[:count] if score(s)[0] > 0 or score(s)[1] > 0.3]

@@ -297,3 +297,22 @@ def test_the_lock_changes_only_when_what_students_get_changes(project, write_dec
     lock_path(deck).write_bytes(lock.replace(b'"mod":1750000000', b'"mod":1740000000', 1))
     [relocked, _] = build(project, monkeypatch, T3)  # so is the lock
     assert relocked.summary != "up to date"
+
+
+def test_a_type_change_undone_before_the_release_gives_students_their_note(
+        project, write_deck, monkeypatch, anki):
+    deck = write_deck("demo", cards=STARTER_CARDS)
+    release(project, monkeypatch, T1)
+    anki.import_package(project / "dist" / "demo.apkg")
+    cards = deck / "cards.yaml"
+    text = cards.read_text()
+    cards.write_text(text.replace("  - id: abandon\n", "  - id: abandon\n    type: reverse\n"))
+    build(project, monkeypatch, T2)
+    cards.write_text(text)
+    done = release(project, monkeypatch, T3)
+    assert done.summary == "no change"
+    lock = json.loads(lock_path(deck).read_text())
+    assert set(lock["notes"]) == {"abandon", "unveiled", "ai5-maker", "engineers"}
+    assert "guid" not in lock["notes"]["abandon"]
+    log = anki.import_package(project / "dist" / "demo.apkg")
+    assert (log.new, log.conflicting) == (0, 0)
