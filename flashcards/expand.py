@@ -121,15 +121,24 @@ def card_fields(card: Card) -> dict[str, str]:
     return {"Question": card.question, "Answer": card.answer, "Extra": card.extra or ""}
 
 
+# The fields each kind of note sets, as pydantic records them: one set shared by every note
+# (pydantic would make one per note, ~700 bytes each; the models are frozen).
+_CARD_FIELDS_SET = {"id", "type", "fields", "tags", "source", "file", "line", "lint_disable",
+                    "fact_id", "template_id", "guid"}
+_FACT_FIELDS_SET = _CARD_FIELDS_SET - {"guid"}
+
+
 def expand(sources: DeckSources) -> list[NoteSpec]:
     """Every note of the deck, hand-written first, then generated, in source order."""
     report = Report()
     notes = []
+    names: dict[Path, str] = {}  # one string for a file's path, shared by its notes
     for i, card in enumerate(sources.cards.cards):
         file, line = sources.locate("cards.yaml", ("cards", i))
+        name = names.get(file) or names.setdefault(file, str(file))
         notes.append(NoteSpec.model_construct(
-            id=card.id, type=CardType(card.type), fields=card_fields(card),
-            tags=tuple(card.tags), source=card.source, file=str(file), line=line,
+            _CARD_FIELDS_SET, id=card.id, type=CardType(card.type), fields=card_fields(card),
+            tags=tuple(card.tags), source=card.source, file=name, line=line,
             lint_disable=tuple(card.lint_disable), fact_id=None, template_id=None,
             guid=card.guid))
     by_kind: dict[str, list[tuple[Template, str]]] = {}
@@ -269,7 +278,7 @@ def render_fact(fact: Fact, template: Template, origin: tuple[Path, int]) -> Not
         fields = {"Question": render(template.question), "Answer": render(template.answer),
                   "Extra": extra}
     return NoteSpec.model_construct(
-        id=f"{fact.id}/{template.id}", type=template.type, fields=fields,
+        _FACT_FIELDS_SET, id=f"{fact.id}/{template.id}", type=template.type, fields=fields,
         tags=(*fact.tags, *template.tags, f"kind::{fact.kind}"), source=fact.source,
         file=str(origin[0]), line=origin[1], fact_id=fact.id, template_id=template.id,
         lint_disable=tuple(fact.lint_disable))
