@@ -43,8 +43,7 @@ def _plural(count: int, noun: str) -> str:
 @app.command()
 def init(
     slug: Annotated[str, typer.Argument(help="The new deck's folder name, e.g. dojo.")],
-    seed: Annotated[Path, typer.Option("--seed", help="The article, a UTF-8 text file.",
-                                       dir_okay=False)],
+    seed: Annotated[Path, typer.Option("--seed", help="The article, a UTF-8 text file.")],
     language: Annotated[str, typer.Option("--language", help="Language of the cards.")] = "fr",
     name: Annotated[str | None, typer.Option(
         "--name", help="The Anki deck name (default: from the slug).")] = None,
@@ -164,8 +163,7 @@ def add(
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="A .csv/.tsv spreadsheet or an .apkg package.",
-                                         dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="A .csv/.tsv spreadsheet or an .apkg package.")],
     into: Annotated[str, typer.Option("--into", help="The deck slug (created if missing).")],
     language: Annotated[str, typer.Option(
         "--language", help="Language of a deck created by the import.")] = "fr",

@@ -30,6 +30,9 @@ WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 def check_kind(file: Path) -> None:
     """A UsageError saying how to get an importable file when `file` is none: a workbook, a
     package that is really a CSV, a backup of a whole collection…"""
+    if file.is_dir():
+        raise UsageError(f"{file} is a folder: give a spreadsheet saved as .csv or .tsv, or "
+                         "an Anki package (.apkg)")
     if not file.is_file():
         raise UsageError(f"no file {file}")
     suffix = file.suffix.lower()

@@ -224,6 +224,8 @@ def ensure_schemas(project: Project) -> tuple[Path, list[Path]]:
 def read_article(path: Path) -> Seed:
     """The article given to --seed, or a UsageError saying how to get its text (a Word file,
     a PDF, an empty file); a SourceError when it is text but not UTF-8."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder: give the article's file (UTF-8 text)")
     if not path.is_file():
         raise UsageError(f"no file {path}: give the path of the article (UTF-8 text)")
     kind = binary_kind(path)

@@ -199,6 +199,9 @@ def test_files_that_are_not_a_sheet_of_cards_say_how_to_fix_them(project, write_
                 assert message in " ".join(result.output.split()), (name, result.output)
     assert sorted(p.name for p in deck.iterdir()) == before  # no cards.yaml written
 
+    folder = run_cli("import", str(project), "--into", "demo", "--root", str(project), "--json")
+    assert folder.exit_code == 2 and "is a folder" in json.loads(folder.stdout)["error"]
+
     for outside in ("..", "../elsewhere", "Démo"):
         sheet = project / "cartes.csv"
         sheet.write_text("question,answer\nQui dirige Tesla ?,Elon Musk\n", encoding="utf-8")

@@ -148,7 +148,7 @@ def test_a_seed_that_is_not_an_articles_text_is_refused_with_the_fix(project, tm
         (tmp_path / "scan.pdf", 2, "scan.pdf is a PDF, not plain text"),
         (empty, 2, "vide.txt is empty: paste the article's text into it"),
         (latin, 1, "latin.txt:1:3: error[encoding]: not valid UTF-8 (byte 0xe9)"),
-        (tmp_path, 2, "is a directory"),
+        (tmp_path, 2, "is a folder: give the article's file"),
     ]
     (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     for seed, code, message in cases:
@@ -156,5 +156,8 @@ def test_a_seed_that_is_not_an_articles_text_is_refused_with_the_fix(project, tm
         assert result.exit_code == code, (seed, result.output)
         assert message in " ".join(result.output.split()), (seed, result.output)
         assert "Traceback" not in result.output
+        as_json = json.loads(run_cli("init", "demo", "--seed", str(seed), *root,
+                                     "--json").stdout)
+        assert as_json["ok"] is False, seed
     assert list((project / "decks").iterdir()) == []
     assert [p.name for p in (project / "seeds").iterdir()] == [SEED.name]  # nothing copied
