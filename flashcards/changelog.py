@@ -22,6 +22,7 @@ _WORDS = {
                    "delete them, search for `{search}` in the Browser, select all, and delete.",
         "tagged": "Changed notes carry the tag `changed::{version}`: search "
                   "`tag:changed::{version}` to review them.",
+        "retyped": " (new card type: this card replaces the removed one below)",
         "tagged-next": "Changed notes will carry the tag of the release (`changed::<version>`).",
         "renamed": "The deck was renamed from “{old}” to “{new}”. Before importing, rename it "
                    "in Anki (Browse → right-click “{old}” → Rename) to “{new}”: otherwise "
@@ -39,6 +40,7 @@ _WORDS = {
                    "navigateur (Parcourir), sélectionnez-les toutes et supprimez-les.",
         "tagged": "Les notes modifiées portent l'étiquette `changed::{version}` : cherchez "
                   "`tag:changed::{version}` pour les revoir.",
+        "retyped": " (nouveau type de carte : elle remplace la carte retirée ci-dessous)",
         "tagged-next": "Les notes modifiées porteront l'étiquette de la version "
                        "(`changed::<version>`).",
         "renamed": "Le paquet a été renommé de « {old} » en « {new} ». Avant d'importer, "
@@ -97,6 +99,8 @@ def format_markdown(title: str, version: str, plan: Plan, language: str = "en",
     if renamed_from:
         sections += [words["renamed"].format(old=renamed_from, new=title), ""]
     groups = {kind: [c for c in plan.changes if c.kind is kind] for kind in ChangeKind}
+    retyped = {display_id(c.id) for c in groups[ChangeKind.REMOVED]} & \
+        {c.id for c in groups[ChangeKind.ADDED]}
     if not plan.changes:
         sections += [words["none"], ""]
     for kind, changes in groups.items():
@@ -104,7 +108,8 @@ def format_markdown(title: str, version: str, plan: Plan, language: str = "en",
             continue
         sections += [f"### {words[kind]} ({len(changes)})", ""]
         for change in changes:
-            sections.append(f"- `{display_id(change.id)}`: {_question(change)}")
+            note = words["retyped"] if kind is ChangeKind.ADDED and change.id in retyped else ""
+            sections.append(f"- `{display_id(change.id)}`: {_question(change)}{note}")
             if kind is ChangeKind.CHANGED:
                 for name, diff in change.field_diffs().items():
                     sections.append(f"  - {name}: {_markdown_diff(diff)}")

@@ -243,6 +243,7 @@ def test_a_type_change_reaches_students_as_a_new_note(project, write_deck, monke
     assert all(c.reps == 1 for c in anki.col.get_note(old_nid).cards())
     changelog = (deck / "CHANGELOG.md").read_text()
     assert f"`nid:{old_nid}`" in changelog
+    assert "(nouveau type de carte\u00a0: elle remplace la carte retirée ci-dessous)" in changelog
     assert anki.col.find_notes(f"nid:{old_nid}") == [old_nid]
 
     [again] = build(project, monkeypatch, T3)  # the new GUID is kept by later builds
