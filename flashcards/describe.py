@@ -76,10 +76,15 @@ class DeckFacts:
         if self.published:
             article.append(f"{words['published']} {self.published}")
         if article:
-            lines.append(f"{label('source')} : {', '.join(article)}")
+            lines.append(f"{label('source')}{colon(self.language)} {', '.join(article)}")
         if self.licence:
-            lines.append(f"{label('licence')} : {self.licence}")
+            lines.append(f"{label('licence')}{colon(self.language)} {self.licence}")
         return lines
+
+
+def colon(language: str) -> str:
+    """` :` in French (the space becomes non-breaking), `:` in other languages."""
+    return " :" if language.startswith("fr") else ":"
 
 
 def facts_line(deck: PreparedDeck) -> str:
@@ -114,6 +119,7 @@ def deck_description(deck: PreparedDeck, plan: Plan) -> str:
     facts = DeckFacts.of(deck).lines(markdown=True)
     news = _release_news(plan, config.version, config.language)
     if news:
-        facts.append(f"**{labels(config.language)['news']}** ({config.version}) : {news}")
+        facts.append(f"**{labels(config.language)['news']}** ({config.version})"
+                     f"{colon(config.language)} {news}")
     lines.append("  \n".join(facts))
     return markdown_field("\n".join(lines), config.language)

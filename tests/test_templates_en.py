@@ -114,6 +114,9 @@ def test_english_deck_from_init_to_anki(tmp_path, monkeypatch, anki):
     for card in anki.cards():  # what the student sees, rendered by Anki
         question = card.question()
         assert "Qui" not in question and "Quel" not in question and "\u202f?" not in question
+    description = anki.col.decks.by_name("Bikes")["desc"]  # English labels, no French colon
+    assert "Source</strong>: bikes-en.txt" in description, description
+    assert " :" not in description and "\u00a0:" not in description
 
 
 def test_init_writes_english_examples(tmp_path, monkeypatch):
