@@ -17,7 +17,8 @@ from pathlib import Path
 DECK_INPUTS = ("deck.yaml", "cards.yaml", "facts.yaml", "templates.yaml", "style.css")
 RECORD_DIR = ".flashcards"
 _CODE = Path(__file__).resolve().parent
-_SEED_LINE = re.compile(rb"""^seed:[ \t]*['"]?([^'"#\r\n]*?)['"]?[ \t]*(?:#.*)?$""", re.M)
+_SEED_LINE = re.compile(rb"""^seed:[ \t]*['"]?([^'"#\r\n]*?)['"]?[ \t]*(?:#[^\r\n]*)?\r?$""",
+                        re.M)
 
 
 def _feed(digest: hashlib._Hash, label: str, path: Path) -> None:
