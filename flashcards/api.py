@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from flashcards.background import Background
@@ -115,9 +116,12 @@ def prepare(project: Project, deck_dir: Path, *, render: bool = False) -> Prepar
     notes = expand(sources)
     rendering = Background(len(notes), packed_rows, notes, sources.slug, sources.config) \
         if render else None
+    # Without a render to do, the second core lints while this process checks.
+    linting = Background(0 if render else len(notes), partial(
+        lint, notes, language=sources.config.language, has_seed=seed is not None,
+        disabled=sources.config.lint_disable))
     report = check(notes, seed)
-    report.extend(lint(notes, language=sources.config.language, has_seed=seed is not None,
-                       disabled=sources.config.lint_disable))
+    linted_at = len(report.diagnostics)
     report.extend(lint_facts(sources))
     report.extend(_media_problems(sources, notes))
     report.extend(check_markup(notes))
@@ -125,6 +129,7 @@ def prepare(project: Project, deck_dir: Path, *, render: bool = False) -> Prepar
     report.extend(check_description(deck_yaml.path, sources.config.description,
                                     deck_yaml.position(("description",))))
     report.extend(check_style(deck_dir, STYLE_FILE))
+    report.diagnostics[linted_at:linted_at] = linting.result()  # in its place, as before
     if not report.ok:
         if rendering:
             rendering.cancel()

@@ -47,7 +47,7 @@ class Background(Generic[T]):
         self._function, self._args = function, args
         self._pid: int | None = None
         self.forked = False  # started in a child
-        if items < MIN_ITEMS or not _can_fork():
+        if not items or items < MIN_ITEMS or not _can_fork():
             return
         read_fd, write_fd = os.pipe()
         pid = os.fork()

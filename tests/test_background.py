@@ -70,14 +70,16 @@ def _package_digest(project: Path) -> str:
 
 
 @pytest.fixture
-def jobs(monkeypatch) -> list[Background]:
-    """The background jobs the pipeline starts (real ones, recorded)."""
-    started: list[Background] = []
+def jobs(monkeypatch) -> list[tuple[str, bool]]:
+    """The background jobs the pipeline starts (real ones, recorded): what each runs, and
+    whether it was forked."""
+    started: list[tuple[str, bool]] = []
 
     class Recorded(Background):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            started.append(self)
+        def __init__(self, items, function, *args) -> None:
+            super().__init__(items, function, *args)
+            name = getattr(function, "__name__", None) or function.func.__name__
+            started.append((name, self.forked))
 
     monkeypatch.setattr(api, "Background", Recorded)
     return started
@@ -88,12 +90,12 @@ def test_forked_build_is_byte_identical(project, write_deck, monkeypatch, jobs):
     deck = write_deck("demo", cards=STARTER_CARDS, facts=STARTER_FACTS)
     monkeypatch.setattr(background, "MIN_ITEMS", 10**9)
     alone = _package_digest(project)
-    assert [job.forked for job in jobs] == [False]
+    assert jobs == [("packed_rows", False), ("lint", False)]
     alone_lock = (deck / "flashcards.lock").read_text(encoding="utf-8")
     (deck / "flashcards.lock").unlink()
     monkeypatch.setattr(background, "MIN_ITEMS", 0)
     assert _package_digest(project) == alone
-    assert [job.forked for job in jobs] == [False, True]
+    assert jobs[2:] == [("packed_rows", True), ("lint", False)]  # one child at a time
     assert (deck / "flashcards.lock").read_text(encoding="utf-8") == alone_lock
     assert _children() == set()
 
@@ -108,6 +110,28 @@ def test_a_deck_with_errors_leaves_no_child(project, write_deck, monkeypatch, jo
     with pytest.raises(api.SourceError) as caught:
         api.build(api.Project(project))
     assert "yes-no-question" in str(caught.value.diagnostics)
-    assert [job.forked for job in jobs] == [True]
+    assert jobs == [("packed_rows", True), ("lint", False)]
     assert _children() == set()
     assert not (project / "dist").exists()
+
+
+def test_validate_lints_on_the_second_core_with_the_same_report(project, write_deck,
+                                                                monkeypatch, jobs):
+    write_deck("demo", cards=STARTER_CARDS + """
+  - id: yes-no
+    question: Est-ce que Dojo est abandonné ?
+    answer: oui
+  - id: long
+    question: Que dit l'article ?
+    answer: un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze
+      quinze seize dix-sept dix-huit dix-neuf vingt vingt-et-un
+""")
+    monkeypatch.setattr(background, "MIN_ITEMS", 10**9)
+    [alone] = api.validate(api.Project(project)).values()
+    monkeypatch.setattr(background, "MIN_ITEMS", 0)
+    [forked] = api.validate(api.Project(project)).values()
+    assert jobs == [("lint", False), ("lint", True)]
+    assert isinstance(forked, api.SourceError)
+    assert forked.diagnostics == alone.diagnostics
+    assert {d.code for d in forked.diagnostics} >= {"yes-no-question", "answer-length"}
+    assert _children() == set()
