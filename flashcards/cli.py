@@ -48,7 +48,8 @@ out = Console(highlight=False, soft_wrap=True, color_system=_COLOR_SYSTEM)
 err = Console(stderr=True, highlight=False, soft_wrap=True, color_system=_COLOR_SYSTEM)
 
 DecksArg = Annotated[list[str] | None, typer.Argument(
-    help="Deck slugs (folders of decks/); all decks when omitted.", show_default=False)]
+    help="Deck slugs (folders of decks/); all decks when omitted.", show_default=False,
+    metavar="DECK")]
 RootOpt = Annotated[Path | None, typer.Option(
     "--root", help="Project folder (default: the nearest folder above with decks/).",
     file_okay=False)]
@@ -161,7 +162,7 @@ def main_options(
     _set_json_mode(False)  # each command's own --json sets it again
 
 
-@app.command()
+@app.command(short_help="Check decks without writing anything.")
 def validate(decks: DecksArg = None, root: RootOpt = None, json_output: JsonOpt = False
              ) -> None:
     """Check decks without writing anything.
@@ -226,7 +227,7 @@ def _all_up_to_date(project: Project, decks: list[str], out_dir: Path | None) ->
     return True
 
 
-@app.command()
+@app.command(short_help="Build dist/<slug>.apkg for each deck and update its lock.")
 def build(
     decks: DecksArg = None,
     root: RootOpt = None,
@@ -279,7 +280,7 @@ class DiffFormat(StrEnum):
     MD = "md"
 
 
-@app.command()
+@app.command(short_help="What the next build changes: added, changed, removed.")
 def diff(
     decks: DecksArg = None,
     root: RootOpt = None,
@@ -319,9 +320,9 @@ def diff(
         out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(short_help="Bump a deck's version, build it, write CHANGELOG.md.")
 def release(
-    deck: Annotated[str, typer.Argument(help="The deck slug.")],
+    deck: Annotated[str, typer.Argument(help="The deck slug.", metavar="DECK")],
     major: Annotated[bool, typer.Option("--major", help="Bump the major version.")] = False,
     minor: Annotated[bool, typer.Option("--minor", help="Bump the minor version (default).")
                      ] = False,
@@ -355,7 +356,7 @@ def release(
     out.print(result.notes_markdown, markup=False)
 
 
-@app.command("lint")
+@app.command("lint", short_help="Check card quality (one fact per card, no yes/no…).")
 def lint_command(
     decks: DecksArg = None,
     root: RootOpt = None,
@@ -405,9 +406,9 @@ def lint_command(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(short_help="Which sentences of the article the deck teaches.")
 def coverage(
-    deck: Annotated[str, typer.Argument(help="The deck slug.")],
+    deck: Annotated[str, typer.Argument(help="The deck slug.", metavar="DECK")],
     root: RootOpt = None,
     html_out: Annotated[Path | None, typer.Option(
         "--html", help="Write the article with covered sentences highlighted here.",
@@ -457,7 +458,7 @@ def coverage(
         raise typer.Exit(1)
 
 
-@app.command("list")
+@app.command("list", short_help="List the decks with their note and card counts.")
 def list_decks(root: RootOpt = None, json_output: JsonOpt = False) -> None:
     """List the decks with their note and card counts.
 
@@ -482,10 +483,11 @@ def list_decks(root: RootOpt = None, json_output: JsonOpt = False) -> None:
                        f"flashcards validate {slug})")
 
 
-@app.command()
+@app.command(short_help="Print the JSON Schemas of the source files.")
 def schema(
     file: Annotated[str | None, typer.Argument(
-        help="deck, cards, facts or templates; all of them when omitted.")] = None,
+        help="deck, cards, facts or templates; all of them when omitted.", metavar="FILE")
+    ] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Write <file>.schema.json files into this folder.", file_okay=False)
     ] = None,

@@ -40,9 +40,10 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
 
 
-@app.command()
+@app.command(short_help="Start a deck from an article.")
 def init(
-    slug: Annotated[str, typer.Argument(help="The new deck's folder name, e.g. dojo.")],
+    slug: Annotated[str, typer.Argument(
+        help="The new deck's folder name, e.g. dojo.", metavar="SLUG")],
     seed: Annotated[Path, typer.Option("--seed", help="The article, a UTF-8 text file.")],
     language: Annotated[str, typer.Option("--language", help="Language of the cards.")] = "fr",
     name: Annotated[str | None, typer.Option(
@@ -111,9 +112,9 @@ def _ask_card(seed: Seed | None, card_type: str) -> tuple[str, str, str | None, 
     return card_type, question, answer, _ask_source(seed, typed.strip())
 
 
-@app.command()
+@app.command(short_help="Append a card to a deck's cards.yaml.")
 def add(
-    deck: Annotated[str, typer.Argument(help="The deck slug.")],
+    deck: Annotated[str, typer.Argument(help="The deck slug.", metavar="DECK")],
     question: Annotated[str | None, typer.Option(
         "--question", "-q", help="The question (for a cloze: the text with {{c1::gaps}}).")
     ] = None,
@@ -161,9 +162,10 @@ def add(
     out.print(f"added {result.id!r} to {shown(result.file)}:{result.line}", markup=False)
 
 
-@app.command("import")
+@app.command("import", short_help="Import cards from a CSV/TSV sheet or an .apkg.")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="A .csv/.tsv spreadsheet or an .apkg package.")],
+    file: Annotated[Path, typer.Argument(
+        help="A .csv/.tsv spreadsheet or an .apkg package.", metavar="FILE")],
     into: Annotated[str, typer.Option("--into", help="The deck slug (created if missing).")],
     language: Annotated[str, typer.Option(
         "--language", help="Language of a deck created by the import.")] = "fr",
@@ -239,7 +241,7 @@ def _print_rebuild(rebuild: Rebuild) -> None:
                   markup=False)
 
 
-@app.command()
+@app.command(short_help="Build, then rebuild on every save.")
 def watch(
     decks: DecksArg = None,
     root: RootOpt = None,

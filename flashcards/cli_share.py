@@ -33,7 +33,7 @@ def _error(message: str, code: int, json_output: bool) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.command()
+@app.command(short_help="Check packages by importing them into Anki.")
 def verify(
     packages: Annotated[list[Path], typer.Argument(
         help="Packages (.apkg) to check.", show_default=False, metavar="PACKAGE.apkg")],
@@ -95,7 +95,7 @@ class ExportFormatOpt(StrEnum):
     HTML = "html"
 
 
-@app.command()
+@app.command(short_help="Export decks as CSV, a Markdown sheet or an HTML page.")
 def export(
     decks: DecksArg = None,
     format: Annotated[ExportFormatOpt, typer.Option(
