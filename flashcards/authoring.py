@@ -138,7 +138,9 @@ def build_card(*, card_type: str, question: str | None = None, answer: str | Non
     try:
         _card_adapter().validate_python(card)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'card'}: {e['msg']}"
+        from flashcards.validate import describe_error
+
+        problems = "; ".join("{} ({})".format(*describe_error(e, set(KEY_ORDER)))
                              for e in exc.errors())
         raise UsageError(f"the card is not valid: {problems}") from None
     return card

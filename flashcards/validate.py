@@ -111,7 +111,20 @@ def _short(value: Any, limit: int = 60) -> Any:
     return value if len(text) <= limit else text[:limit] + "…"
 
 
-def _describe(error: dict[str, Any], known: set[str]) -> tuple[str, str]:
+# What each pattern of models.py asks for, in words: (what is expected, how to fix it).
+_PATTERN_HINTS = {
+    r"^\d+\.\d+\.\d+$": ("a version major.minor.patch", "write e.g. `version: 1.0.0`"),
+    r"^[^\s\"]+$": ("one word without spaces or double quotes",
+                   "Anki separates tags by spaces: write `vie-locale` or `vie_locale`"),
+    r"^[^\"]+$": ("text without double quotes", "use « » or ’ instead of \""),
+    r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$": ("a language code", "write e.g. `fr`, `en` or `en-GB`"),
+    r"^https?://\S+$": ("a web address", "write the full address, starting with https://"),
+    r"^\d{4}-\d{2}-\d{2}$": ("a date YYYY-MM-DD", "write e.g. `published: 2025-08-15`"),
+}
+
+
+def describe_error(error: Any, known: set[str]) -> tuple[str, str]:
+    """A pydantic error as (what is wrong, how to fix it), in a teacher's words."""
     kind = error["type"]
     loc = error["loc"]
     name = _short(loc[-1]) if loc else "value"
@@ -134,6 +147,11 @@ def _describe(error: dict[str, Any], known: set[str]) -> tuple[str, str]:
     if kind == "string_pattern_mismatch" and name == "id":
         return (f"invalid id {error['input']!r}",
                 "use lowercase letters, digits, - and _ (e.g. `bannon-role`)")
+    if kind == "string_pattern_mismatch" and error["ctx"]["pattern"] in _PATTERN_HINTS:
+        expected, hint = _PATTERN_HINTS[error["ctx"]["pattern"]]
+        subject = (f"{_short(loc[-2])!r} item {loc[-1] + 1}"
+                   if len(loc) > 1 and isinstance(loc[-1], int) else repr(name))
+        return f"{subject} must be {expected}, not {error['input']!r}", hint
     if kind == "string_too_short":
         return f"{name!r} is empty", f"write a value for {name!r}, or remove the key"
     if kind == "literal_error" and name == "kind":
@@ -163,7 +181,7 @@ def validate_document(doc: Document, model: type[M]) -> tuple[M | None, list[Dia
     diagnostics = []
     for error in errors:
         path = _data_path(data, tuple(error["loc"]))
-        message, hint = _describe(error, known)
+        message, hint = describe_error(error, known)
         is_key = error["type"] == "extra_forbidden"
         diagnostics.append(Diagnostic(doc.path, message, hint,
                                       doc.position(path, key=is_key), code="schema"))

@@ -128,7 +128,9 @@ def test_refusals_leave_the_file_alone(project, write_deck):
         (["-q", "Q ?", "-a", "R", "--type", "flip"], "unknown card type 'flip'"),
         (["-q", "Q ?"], "needs a question and an answer"),
         (["-q", "Q ?", "-a", "R", "--id", "headline"], "id 'headline' is already used"),
-        (["-q", "Q ?", "-a", "R", "--id", "Bad Id"], "the card is not valid: id"),
+        (["-q", "Q ?", "-a", "R", "--id", "Bad Id"], "invalid id 'Bad Id' (use lowercase"),
+        (["-q", "Q ?", "-a", "R", "--tag", "vie locale"],
+         "'tags' item 1 must be one word without spaces"),
         (["-q", "Q ?", "-a", "R", "-s", "Musk a racheté Twitter"], "closest sentences"),
         (["-q", "Pas de trou", "--type", "cloze"], "gap"),
     ]
