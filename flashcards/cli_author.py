@@ -187,7 +187,7 @@ def import_command(
         else contextlib.nullcontext()
     with exit_on_error(), working:
         result = import_file(project, file, into, language=language, dry_run=dry_run)
-    failed = not result.cards and bool(result.skipped)
+    failed = not result.cards and any(not s.already_there for s in result.skipped)
     if json_output:
         emit_json({"ok": not failed, "written": result.written, **result.to_json()})
         raise typer.Exit(1 if failed else 0)

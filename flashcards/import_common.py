@@ -40,6 +40,7 @@ def _question_key(card: dict[str, Any]) -> str:
 class Skipped:
     where: str  # `file.csv:12`, `note 1712345678`, `card 'id'`
     reason: str
+    already_there: bool = False  # a re-run skips what it imported before: not a failure
 
 
 @dataclass
@@ -69,7 +70,7 @@ def keep(result: ImportResult, where: str, card: dict[str, Any], seen: Seen) -> 
     """Keep `card` unless the deck (or the import) already has it; True when kept."""
     duplicate = seen.duplicate(card)
     if duplicate:
-        result.skipped.append(Skipped(where, duplicate))
+        result.skipped.append(Skipped(where, duplicate, already_there=True))
         return False
     seen.add(card)
     result.cards.append(card)

@@ -100,7 +100,7 @@ def test_comma_csv_with_types_ids_and_bad_rows(project, write_deck):
     assert result.exit_code == 0, result.output
     assert "delimiter comma" in result.output and "imported 2 cards" in result.output
     assert "cards.csv:4: unknown card type 'flip'" in result.output
-    assert "cards.csv:5: the card is not valid: id" in result.output
+    assert "cards.csv:5: the card is not valid: invalid id 'Bad Id'" in result.output
     cards = load_yaml(project / "decks" / "demo" / "cards.yaml").data["cards"]
     assert cards[0] == {"id": "ai5", "type": "reverse", "question": "Puce AI5",
                         "answer": "fabriquée par TSMC"}
@@ -220,3 +220,15 @@ def test_ten_columns_under_a_header_keep_the_known_ones(project, write_deck):
     assert "columns ignored: colonne 3, colonne 4" in result.output
     assert load_yaml(project / "decks" / "demo" / "cards.yaml").data["cards"] == [
         {"id": "qui-dirige-tesla", "question": "Qui dirige Tesla ?", "answer": "Elon Musk"}]
+
+
+def test_re_running_an_unchanged_sheet_is_not_an_error(project, write_deck):
+    write_deck("demo")
+    sheet = project / "sheet.csv"
+    sheet.write_text("Question;Réponse\nQuel projet Tesla a-t-il abandonné ?;Dojo\n",
+                     encoding="utf-8")
+    first = run_cli("import", str(sheet), "--into", "demo", "--root", str(project))
+    assert first.exit_code == 0 and "imported 1 card" in first.output, first.output
+    again = run_cli("import", str(sheet), "--into", "demo", "--root", str(project))
+    assert again.exit_code == 0, again.output
+    assert "imported 0 cards" in again.output and "already in the deck" in again.output
