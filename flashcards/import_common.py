@@ -52,6 +52,7 @@ class ImportResult:
     format: str
     details: dict[str, str] = field(default_factory=dict)
     cards: list[dict[str, Any]] = field(default_factory=list)
+    origins: dict[str, str] = field(default_factory=dict)  # card id → `file.csv:12`, `note …`
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     created_deck: bool = False
@@ -74,6 +75,7 @@ def keep(result: ImportResult, where: str, card: dict[str, Any], seen: Seen) -> 
         return False
     seen.add(card)
     result.cards.append(card)
+    result.origins[card["id"]] = where
     return True
 
 

@@ -123,7 +123,9 @@ def import_file(project: Project, file: Path, deck: str, *, language: str = "fr"
         raise
     for card_id, problems in rejected.items():
         first = problems[0]
-        result.skipped.append(Skipped(f"card {card_id!r}", f"{first.code}: {first.message}"))
+        message = first.message.removeprefix(f"card {card_id!r}: ")
+        result.skipped.append(Skipped(result.origins.get(card_id, f"card {card_id!r}"),
+                                      f"{message} [{first.code}]"))
     result.cards = [r.card for r in added]
     warned = sum(bool(r.warnings) for r in added)
     if warned:

@@ -138,9 +138,8 @@ def test_rows_the_build_would_refuse_are_skipped_with_the_reason(project, write_
         "Est-ce que Dojo est abandonné ?,Oui,\n")
     assert result.exit_code == 0, result.output
     assert "imported 1 card into" in result.output
-    assert "card 'qui-a-rachete-twitter': grounding: card 'qui-a-rachete-twitter': source " \
-        "not found in seed" in result.output
-    assert "card 'est-ce-que-dojo-est-abandonne': yes-no-question:" in result.output
+    assert "cards.csv:3: source not found in seed" in result.output
+    assert "cards.csv:4: this is a yes/no question [yes-no-question]" in result.output
     assert [c["id"] for c in load_yaml(deck / "cards.yaml").data["cards"]] == [
         "qui-a-confirme-la-fin-de-dojo"]
     assert isinstance(api.validate(api.Project(project))["demo"], api.PreparedDeck)
