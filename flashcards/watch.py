@@ -44,8 +44,13 @@ def watched_paths(project: Project, decks: Sequence[str]) -> list[Path]:
 def relevant(path: Path) -> bool:
     """A change worth a rebuild: not the build's own outputs, not editors' temporary files."""
     name = path.name
-    return not (name in IGNORED_NAMES or name.startswith((".", "#")) or name.endswith(
-        ("~", ".swp", ".swx", ".tmp")))
+    if name in IGNORED_NAMES or name.startswith((".", "#")) or name.endswith(
+            ("~", ".swp", ".swx", ".tmp")):
+        return False
+    # What a build reads: the deck's YAML and style sheet, its media, the articles. Anything
+    # else (`sed -i`'s `sedAb12Cd`, an editor's backup) is somebody's temporary file.
+    return (path.suffix in (".yaml", ".yml", ".css")
+            or bool({"media", "seeds"} & {p.name for p in path.parents}))
 
 
 def build_once(project: Project, decks: Sequence[str], out_dir: Path | None,

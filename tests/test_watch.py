@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 
+from flashcards.watch import relevant
 from tests.helpers import STARTER_CARDS, run_cli
 
 EXTRA_CARD = """\
@@ -117,3 +118,12 @@ def test_watch_of_a_deck_that_does_not_exist_stops_at_once(project, write_deck):
     as_json = run_cli("watch", "dmeo", *root, "--json")
     assert as_json.exit_code == 2 and json.loads(as_json.stdout)["ok"] is False
     assert not (project / "dist").exists()
+
+
+def test_only_what_a_build_reads_triggers_a_rebuild(tmp_path):
+    deck = tmp_path / "decks" / "demo"
+    assert relevant(deck / "cards.yaml") and relevant(deck / "style.css")
+    assert relevant(deck / "media" / "carte.png") and relevant(tmp_path / "seeds" / "a.txt")
+    for temporary in ("sed1AS8bP", "cards.yaml~", ".cards.yaml.swp", "#cards.yaml#",
+                      "flashcards.lock", "4913"):
+        assert not relevant(deck / temporary), temporary
