@@ -7,6 +7,7 @@ no language-specific tags, no aliases, bounded size and nesting.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,17 @@ def check_inside(path: Path, folder: Path) -> None:
             "copy the file into the project instead of linking to it", code="outside")])
 
 
+def _iconv_command(encoding: str, path: Path) -> str:
+    """A command that converts `path` in place, to paste from the current folder."""
+    try:
+        shown = str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(path.resolve())
+    quoted = shlex.quote(shown)
+    new = shlex.quote(shown + ".new")
+    return f"iconv -f {encoding} -t utf-8 {quoted} > {new} && mv {new} {quoted}"
+
+
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (BOM and CRLF accepted) or raise a SourceError saying why not."""
     try:
@@ -167,8 +179,8 @@ def read_text(path: Path) -> str:
     if utf16:
         raise SourceError([Diagnostic(
             path, f"this file is {utf16}, not UTF-8",
-            f"convert it: `iconv -f {utf16.lower()} -t utf-8 {path.name} > {path.name}.new && "
-            f"mv {path.name}.new {path.name}`, or 'Save as… UTF-8' in your editor",
+            f"convert it: `{_iconv_command(utf16.lower(), path)}`, or 'Save as… UTF-8' in your "
+            "editor",
             Position(1), code="encoding")])
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
@@ -188,9 +200,8 @@ def read_text(path: Path) -> str:
         raise SourceError([Diagnostic(
             path, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}): the file seems to be in "
             f"{'Windows-1252' if legacy == 'windows-1252' else 'Latin-1 (ISO-8859-1)'}",
-            f"convert the file to UTF-8, e.g. `iconv -f {legacy} -t utf-8 {path.name} > "
-            f"{path.name}.new && mv {path.name}.new {path.name}` or 'Save as… UTF-8' in your "
-            "editor", Position(line, column), code="encoding")]) from None
+            f"convert the file to UTF-8, e.g. `{_iconv_command(legacy, path)}` or 'Save as… "
+            "UTF-8' in your editor", Position(line, column), code="encoding")]) from None
     text = text.replace("\r\n", "\n")
     control = _CONTROL_CHARS.search(text)
     if control:
