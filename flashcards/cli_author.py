@@ -106,6 +106,9 @@ def _ask_card(seed: Seed | None, card_type: str) -> tuple[str, str, str | None, 
     card_type = _ask_type(card_type)
     cloze = card_type == "cloze"
     question = typer.prompt("text with {{c1::gaps}}" if cloze else "question", err=True)
+    while cloze and "{{c" not in question:
+        err.print("a cloze needs at least one gap, such as {{c1::2021}}", markup=False)
+        question = typer.prompt("text with {{c1::gaps}}", err=True)
     answer = None if cloze else typer.prompt("answer", err=True)
     typed = typer.prompt("source (a passage of the article; empty: none)", default="",
                          show_default=False, err=True)

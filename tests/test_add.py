@@ -89,10 +89,12 @@ def test_interactive_add_offers_the_seeds_closest_sentences(project, write_deck)
 
 def test_interactive_cloze_and_no_source(project, write_deck):
     write_deck("demo", cards="cards: []  # rien encore\n")
-    answers = "\n".join(["cloze", "Dojo fut dévoilé en {{c1::2021}}.", "pas dans l'article",
+    answers = "\n".join(["cloze", "Dojo fut dévoilé en 2021.",  # no gap: asked again
+                         "Dojo fut dévoilé en {{c1::2021}}.", "pas dans l'article",
                          "n"]) + "\n"
     result = CliRunner().invoke(app, ["add", "demo", "--root", str(project)], input=answers)
     assert result.exit_code == 0, result.output
+    assert "a cloze needs at least one gap" in result.output
     text = (project / "decks" / "demo" / "cards.yaml").read_text(encoding="utf-8")
     assert text == ("cards:  # rien encore\n"
                     "  - id: dojo-fut-devoile-en-2021\n"
