@@ -7,7 +7,8 @@ For each size it generates a deck of hand-written cards (and a facts deck expand
 many cards), then times, alternating commands within each round: raw genanki packing the
 same notes built in memory (the reference), `flashcards build` from scratch, an unchanged
 rebuild, `flashcards validate`, and `flashcards --version`. It reports medians, the ratio to
-the reference, peak memory (max RSS of the process) and notes per second.
+the reference, peak memory (max RSS of the process), CPU time (user + system, forked
+children included) and notes per second.
 """
 
 from __future__ import annotations
@@ -36,20 +37,23 @@ start = time.perf_counter()
 done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 elapsed = time.perf_counter() - start
 sys.stderr.write(done.stderr.decode(errors="replace"))
-print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 sys.exit(done.returncode)
 """
 
 
-def run(command: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one process, measured by a launcher process whose
-    only child it is (so that the peak is that command's alone)."""
+def run(command: list[str], cwd: Path) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user + system, forked children included)
+    of one process, measured by a launcher process whose only child it is (so that the peak
+    is that command's alone). CPU time is less sensitive than wall time to other work on the
+    machine."""
     done = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], cwd=cwd,
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
-    elapsed, rss = done.stdout.split()
-    return float(elapsed), int(rss)
+    elapsed, rss, cpu = done.stdout.split()
+    return float(elapsed), int(rss), float(cpu)
 
 
 def clean(project: Path) -> None:
@@ -69,7 +73,7 @@ def measure(size: int, facts: bool, rounds: int, work: Path) -> dict:
         "validate": lambda: run([*FLASHCARDS, "validate"], project),
         "--version": lambda: run([*FLASHCARDS, "--version"], project),
     }
-    samples: dict[str, list[tuple[float, int]]] = {name: [] for name in steps}
+    samples: dict[str, list[tuple[float, int, float]]] = {name: [] for name in steps}
     for round_number in range(rounds):
         order = list(steps)
         if round_number % 2:  # alternate, so that no step always runs after the same one
@@ -78,18 +82,22 @@ def measure(size: int, facts: bool, rounds: int, work: Path) -> dict:
             order.insert(order.index("build") + 1, "unchanged rebuild")
         for name in order:
             samples[name].append(steps[name]())
-    reference = statistics.median(t for t, _ in samples["reference (raw genanki)"])
-    reference_rss = statistics.median(m for _, m in samples["reference (raw genanki)"])
-    version = statistics.median(t for t, _ in samples["--version"])
+    reference = statistics.median(t for t, _, _ in samples["reference (raw genanki)"])
+    reference_rss = statistics.median(m for _, m, _ in samples["reference (raw genanki)"])
+    reference_cpu = statistics.median(c for _, _, c in samples["reference (raw genanki)"])
+    version = statistics.median(t for t, _, _ in samples["--version"])
     rows = {}
     for name, values in samples.items():
-        seconds = statistics.median(t for t, _ in values)
-        rss = max(m for _, m in values)
+        seconds = statistics.median(t for t, _, _ in values)
+        rss = max(m for _, m, _ in values)
+        cpu = statistics.median(c for _, _, c in values)
         rows[name] = {"median_s": round(seconds, 3),
                       "ratio_to_reference": round(seconds / reference, 2),
                       "ratio_to_version": round(seconds / version, 2),
                       "peak_rss_mib": round(rss / 1024, 1),
                       "rss_ratio_to_reference": round(rss / reference_rss, 2),
+                      "median_cpu_s": round(cpu, 3),
+                      "cpu_ratio_to_reference": round(cpu / reference_cpu, 2),
                       "notes_per_s": round(size / seconds) if seconds else None}
     return {"cards": size, "source": "facts+templates" if facts else "hand-written",
             "rounds": rounds, "steps": rows}
@@ -97,13 +105,15 @@ def measure(size: int, facts: bool, rounds: int, work: Path) -> dict:
 
 def table(results: list[dict]) -> str:
     lines = ["| cards | source | step | median s | × genanki | × --version | peak MiB | "
-             "RSS × genanki | notes/s |", "|---|---|---|---|---|---|---|---|---|"]
+             "RSS × genanki | CPU s | CPU × genanki | notes/s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for result in results:
         for name, row in result["steps"].items():
             lines.append(f"| {result['cards']:,} | {result['source']} | {name} | "
                          f"{row['median_s']} | {row['ratio_to_reference']} | "
                          f"{row['ratio_to_version']} | {row['peak_rss_mib']} | "
-                         f"{row['rss_ratio_to_reference']} | {row['notes_per_s']:,} |")
+                         f"{row['rss_ratio_to_reference']} | {row['median_cpu_s']} | "
+                         f"{row['cpu_ratio_to_reference']} | {row['notes_per_s']:,} |")
     return "\n".join(lines)
 
 
