@@ -24,6 +24,7 @@ from flashcards.notetypes import NOTETYPES
 from flashcards.pack import pack_note
 from flashcards.project import Project
 from flashcards.render import typography
+from flashcards.safety import sheet_markdown
 from flashcards.subdecks import note_decks
 from flashcards.write import write_text_atomic
 
@@ -171,7 +172,7 @@ def export_csv(deck: PreparedDeck) -> str:
 # ---- Markdown ------------------------------------------------------------------------------
 
 def _md_block(text: str, indent: str) -> str:
-    lines = text.strip().splitlines() or [""]
+    lines = sheet_markdown(text).strip().splitlines() or [""]
     return ("\n" + indent).join(line.rstrip() for line in lines)
 
 
@@ -205,7 +206,7 @@ def export_markdown(deck: PreparedDeck, out_dir: Path | None = None) -> str:
     title = typography(config.name, language)
     parts = [f"# {markdown_escape(title)}", "", markdown_escape(facts_line(deck)), ""]
     if config.description.strip():
-        parts += [typography(config.description.strip(), language), ""]
+        parts += [sheet_markdown(typography(config.description.strip(), language)), ""]
     for group in subdeck_groups(deck):
         if group.heading:
             parts += [f"## {markdown_escape(group.heading)}", ""]

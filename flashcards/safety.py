@@ -146,3 +146,27 @@ def check_style(deck_dir: Path, name: str = "style.css") -> list[Diagnostic]:
         return check_css(path, read_text(path))
     except SourceError as exc:
         return exc.diagnostics
+
+
+# ---- the Markdown study sheet (export --format md): the authors' text, read by any viewer --
+
+_SHEET_KEPT_TAGS = "b|strong|i|em|u|s|sub|sup|code|br|mark|small"
+# `<` opening any tag but a bare formatting one (no attributes): shown as text.
+_SHEET_TAG = re.compile(rf"<(?!/?(?:{_SHEET_KEPT_TAGS})\s*/?>)(?=[A-Za-z/!?])", re.I)
+# [text](target) and ![alt](target): a target that is an address keeps only the text.
+_SHEET_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))*)>?[^)\n]*\)")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def sheet_markdown(text: str) -> str:
+    """Authors' Markdown made safe for a study sheet that any Markdown viewer may render:
+    raw HTML beyond bare formatting tags shows as text, links and images that point to
+    an address (a scheme, `//host`) keep only their text, no control characters."""
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    if "<" in text:
+        text = _SHEET_TAG.sub("&lt;", text)
+    if "](" in text:
+        text = _SHEET_LINK.sub(
+            lambda m: m.group(0) if local_url(m.group(2)) else m.group(1), text)
+    return text

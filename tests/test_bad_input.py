@@ -28,6 +28,7 @@ import pytest
 
 from tests.conftest import REPO, SEED
 from tests.helpers import package_rows, run_cli
+from tests.test_properties import active_markup
 
 CASES = Path(__file__).parent / "cases"
 DEFAULT_DECK = "name: Cas d’essai\nlanguage: fr\nseed: tesla-dojo-2025-08-15.fr\n"
@@ -315,8 +316,8 @@ def test_no_network_during_a_build(tmp_path: Path) -> None:
 @pytest.mark.parametrize("case", HOSTILE, ids=lambda case: case.name)
 def test_hostile_content_never_reaches_an_export(case: Case, tmp_path: Path) -> None:
     """The same holds for what students read without Anki: the CSV (Anki's text import
-    reads it as HTML) and the HTML page. (The Markdown sheet keeps the source text as
-    written, raw HTML included: not covered here, see issue #6's closing note.)"""
+    reads it as HTML), the HTML page, and the Markdown sheet as a Markdown viewer renders
+    it (raw HTML included: the authors' text shows as text, never as markup)."""
     root = make_project(case, tmp_path / "project")
     for format in ("csv", "html"):
         result = run_cli("export", "--format", format, "--root", str(root))
@@ -326,3 +327,10 @@ def test_hostile_content_never_reaches_an_export(case: Case, tmp_path: Path) -> 
         for needle in [*case.absent, "<script", "javascript:", "onerror=", "onload=",
                        "tracker.example"]:
             assert needle.lower() not in text, (format, needle)
+    assert run_cli("export", "--format", "md", "--root", str(root)).exit_code == 0
+    [sheet] = (root / "dist").glob("*.md")
+    import pyromark
+
+    shown = pyromark.html(sheet.read_text(encoding="utf-8"))
+    assert active_markup(shown) == [], shown
+    assert "\x1f" not in shown and "\x00" not in shown
