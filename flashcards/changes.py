@@ -329,4 +329,14 @@ def _rename_warning(deck_dir: Path, old_name: str, new_name: str) -> Diagnostic:
         f"cards go to {new_name!r}",
         f"tell students to rename the deck in Anki first (Browse → right-click {old_name!r} → "
         "Rename) to the new name, then import the new package",
-        code="deck-renamed", severity=Severity.WARNING)
+        _name_line(deck_dir / "deck.yaml"), code="deck-renamed", severity=Severity.WARNING)
+
+
+def _name_line(deck_yaml: Path) -> Position | None:
+    """Where deck.yaml sets `name:` (the file was just validated, so it reads)."""
+    try:
+        lines = deck_yaml.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeError):
+        return None
+    return next((Position(i, 1) for i, line in enumerate(lines, 1) if line.startswith("name:")),
+                None)

@@ -109,7 +109,7 @@ def test_release_and_diff_warn_about_a_rename_and_tell_students(project, write_d
     deck_yaml = deck / "deck.yaml"
     deck_yaml.write_text(deck_yaml.read_text().replace("name: Demo", "name: Dojo renommé"))
     diff = run_cli("diff", "demo", "--root", str(project))
-    assert "warning[deck-renamed]" in diff.output
+    assert "deck.yaml:1:1: warning[deck-renamed]" in diff.output
     at(monkeypatch, T2)
     api.build(api.Project(project))  # built in between: the release still knows
     at(monkeypatch, T3)
