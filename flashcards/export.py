@@ -19,6 +19,7 @@ from flashcards.api import PreparedDeck, validate
 from flashcards.check import CLOZE_GAP
 from flashcards.describe import facts_line, markdown_escape
 from flashcards.diagnostics import SourceError
+from flashcards.lock import read_lock
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
 from flashcards.pack import pack_note
@@ -106,11 +107,14 @@ def card_views(card_type: CardType, fields: dict[str, str]) -> tuple[CardView, .
 def note_views(deck: PreparedDeck) -> list[NoteView]:
     config = deck.sources.config
     decks = note_decks(deck.sources, deck.notes)
+    # A note re-created by a type change has the GUID the last build gave it, in the lock.
+    locked = read_lock(deck.sources.root).notes
     views = []
     for note in deck.notes:
         packed = pack_note(note, deck.slug, config)
+        guid = (locked[note.id].guid if note.id in locked else None) or packed.guid
         fields = dict(zip(NOTETYPES[note.type].field_names, packed.fields, strict=True))
-        views.append(NoteView(note.id, packed.guid, decks.get(note.id, config.name), note.type,
+        views.append(NoteView(note.id, guid, decks.get(note.id, config.name), note.type,
                               fields, packed.tags, card_views(note.type, fields), note))
     return views
 

@@ -3,6 +3,7 @@ proved against the real Anki engine with its default import options."""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 
@@ -11,6 +12,7 @@ from anki.scheduler.v3 import CardAnswer
 
 from flashcards import api
 from flashcards.diagnostics import SourceError
+from flashcards.export import export_csv
 from flashcards.lock import lock_path
 from flashcards.pack import note_guid
 from tests.helpers import STARTER_CARDS, STARTER_FACTS, run_cli
@@ -250,6 +252,11 @@ def test_a_type_change_reaches_students_as_a_new_note(project, write_deck, monke
     assert again.summary in ("up to date", "no change")
     log = anki.import_package(again.package)
     assert (log.new, log.updated, log.conflicting) == (0, 0, 0)
+
+    [deck_data] = api.validate(api.Project(project)).values()
+    lines = [line for line in export_csv(deck_data).splitlines() if not line.startswith("#")]
+    guids = {row[0]: row[1] for row in csv.reader(lines)}
+    assert guids["abandon"] == new_guid  # the CSV export gives the GUID students have
 
 
 def test_a_type_change_of_an_unreleased_card_is_an_ordinary_edit(project, write_deck,
