@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
 
+from flashcards.check import note_label
 from flashcards.diagnostics import Diagnostic, Position, Severity
 from flashcards.models import NoteSpec
 from flashcards.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, local_url
@@ -88,10 +89,8 @@ def check_markup(notes: Iterable[NoteSpec]) -> list[Diagnostic]:
             if "<" in value or "](" in value:
                 removed += [f"{what} in {name}" for what in removed_markup(value)]
         if removed:
-            label = (f"fact {note.fact_id!r} (template {note.template_id!r})"
-                     if note.template_id else f"card {note.id!r}")
             warnings.append(Diagnostic(
-                Path(note.file), f"{label}: removed {_shown(removed)}", _HINT,
+                Path(note.file), f"{note_label(note)}: removed {_shown(removed)}", _HINT,
                 Position(note.line) if note.line else None, code="unsafe-html",
                 severity=Severity.WARNING))
     return warnings
