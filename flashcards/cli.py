@@ -162,6 +162,21 @@ def main_options(
     _set_json_mode(False)  # each command's own --json sets it again
 
 
+def _validated(project: Project, decks: list[str]
+               ) -> tuple[dict[str, api.PreparedDeck], list[Diagnostic]]:
+    """Every deck checked, and their warnings; exit 1 on any error (shown with the warnings)."""
+    try:
+        results = api.validate(project, decks)
+    except UsageError as exc:
+        raise usage_exit(exc) from None
+    problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
+    prepared = {slug: r for slug, r in results.items() if isinstance(r, api.PreparedDeck)}
+    warnings = [d for deck in prepared.values() for d in deck.report.warnings]
+    if problems:
+        raise _fail_sources(SourceError(problems + warnings))
+    return prepared, warnings
+
+
 @app.command(short_help="Check decks without writing anything.")
 def validate(decks: DecksArg = None, root: RootOpt = None, json_output: JsonOpt = False
              ) -> None:
@@ -169,25 +184,15 @@ def validate(decks: DecksArg = None, root: RootOpt = None, json_output: JsonOpt 
 
     Example: flashcards validate dojo
     """
-    project = _project(root)
-    try:
-        results = api.validate(project, decks or [])
-    except UsageError as exc:
-        raise usage_exit(exc) from None
-    problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
-    warnings = [d for r in results.values() if isinstance(r, api.PreparedDeck)
-                for d in r.report.warnings]
-    if problems:
-        raise _fail_sources(SourceError(problems + warnings))
+    results, warnings = _validated(_project(root), decks or [])
     if json_output:
         emit_json({"ok": True, "decks": [
             {"slug": slug, "notes": len(deck.notes), "cards": deck.card_count()}
-            for slug, deck in results.items() if isinstance(deck, api.PreparedDeck)],
+            for slug, deck in results.items()],
             "diagnostics": diagnostics_json(warnings)})
         return
     print_diagnostics(warnings)
     for slug, deck in results.items():
-        assert isinstance(deck, api.PreparedDeck)
         out.print(f"{slug}: ok, {len(deck.notes)} notes, {deck.card_count()} cards",
                   markup=False)
 
@@ -378,27 +383,17 @@ def lint_command(
         for rule in RULES.values():
             out.print(f"{rule.code:<20} {rule.severity.value:<8} {rule.summary}", markup=False)
         return
-    project = _project(root)
-    try:
-        results = api.validate(project, decks or [])
-    except UsageError as exc:
-        raise usage_exit(exc) from None
-    problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
-    warnings = [d for r in results.values() if isinstance(r, api.PreparedDeck)
-                for d in r.report.warnings]
-    if problems:
-        raise _fail_sources(SourceError(problems + warnings))
+    results, warnings = _validated(_project(root), decks or [])
     if json_output:
         emit_json({"ok": not (strict and warnings), "decks": [
             {"slug": slug, "notes": len(deck.notes), "warnings": len(deck.report.warnings)}
-            for slug, deck in results.items() if isinstance(deck, api.PreparedDeck)],
+            for slug, deck in results.items()],
             "diagnostics": diagnostics_json(warnings)})
         if strict and warnings:
             raise typer.Exit(1)
         return
     print_diagnostics(warnings)
     for slug, deck in results.items():
-        assert isinstance(deck, api.PreparedDeck)
         count = len(deck.report.warnings)
         out.print(f"{slug}: {len(deck.notes)} notes, {count} warning{'s' * (count != 1)}",
                   markup=False)
