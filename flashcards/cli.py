@@ -18,6 +18,7 @@ from rich.text import Text
 
 from flashcards import __version__
 from flashcards.diagnostics import Diagnostic, Severity, SourceError
+from flashcards.diagnostics import shown_path as _relative
 from flashcards.project import Project, UsageError
 
 
@@ -73,13 +74,6 @@ JsonOpt = Annotated[bool, typer.Option(
 def emit_json(document: object) -> None:
     """One JSON document on stdout (UTF-8, not ASCII-escaped)."""
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def print_diagnostics(diagnostics: list[Diagnostic]) -> None:

@@ -20,6 +20,14 @@ class Position:
     column: int = 1
 
 
+def shown_path(path: Path) -> str:
+    """`path` as messages show it: relative to the current folder when under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     file: Path

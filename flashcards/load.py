@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 import yaml_rs
 
-from flashcards.diagnostics import Diagnostic, Position, SourceError
+from flashcards.diagnostics import Diagnostic, Position, SourceError, shown_path
 
 try:  # libyaml's parser is ~6x faster; the pure-Python one behaves the same.
     from yaml import CSafeLoader as _Loader
@@ -149,10 +149,7 @@ def check_inside(path: Path, folder: Path) -> None:
 
 def _iconv_command(encoding: str, path: Path) -> str:
     """A command that converts `path` in place, to paste from the current folder."""
-    try:
-        shown = str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        shown = str(path.resolve())
+    shown = shown_path(path)
     quoted = shlex.quote(shown)
     new = shlex.quote(shown + ".new")
     return f"iconv -f {encoding} -t utf-8 {quoted} > {new} && mv {new} {quoted}"
