@@ -228,6 +228,13 @@ def deck_css(deck: PreparedDeck) -> str:
 def plan_deck(deck: PreparedDeck, now: int, *, new_notetype_version: bool = False
               ) -> tuple[list[PackedNote], Plan]:
     """Pack every note and compare with the deck's lock: what would a build ship?"""
+    packed, plan, _ = _plan_with_media(deck, now, new_notetype_version=new_notetype_version)
+    return packed, plan
+
+
+def _plan_with_media(deck: PreparedDeck, now: int, *, new_notetype_version: bool = False
+                     ) -> tuple[list[PackedNote], Plan, list[tuple[str, Path]]]:
+    """`plan_deck`, and the media files the package carries, under their names in it."""
     from flashcards.media import pack_media
 
     config = deck.sources.config
@@ -240,19 +247,8 @@ def plan_deck(deck: PreparedDeck, now: int, *, new_notetype_version: bool = Fals
                       tts=config.language if config.tts else "")
     if plan.guids:  # notes re-created under a new GUID (a type change)
         return [dataclasses.replace(n, guid=plan.guids[n.id]) if n.id in plan.guids else n
-                for n in media.notes], plan
-    return media.notes, plan
-
-
-def deck_media_files(deck: PreparedDeck) -> list[tuple[str, Path]]:
-    """The media files a deck's package carries, under their names in the package."""
-    from flashcards.media import MEDIA_DIR, pack_media
-
-    if not (deck.sources.root / MEDIA_DIR).is_dir():
-        return []  # nothing to carry (and no second packing pass on big decks)
-    packed = deck.packed if deck.packed is not None else \
-        [pack_note(note, deck.slug, deck.sources.config) for note in deck.notes]
-    return pack_media(deck.sources.root, packed, deck_css(deck)).files
+                for n in media.notes], plan, media.files
+    return media.notes, plan, media.files
 
 
 def description_html(deck: PreparedDeck, plan: Plan) -> str:
@@ -277,7 +273,8 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     """Pack `deck` into `staging`; the lock it will leave behind is returned, not written."""
     from flashcards.subdecks import note_decks
 
-    packed, plan = plan_deck(deck, now, new_notetype_version=new_notetype_version)
+    packed, plan, media_files = _plan_with_media(deck, now,
+                                                 new_notetype_version=new_notetype_version)
     data = PackInput(
         config=deck.sources.config,
         notes=packed,
@@ -296,7 +293,7 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
             write_database(data, database)
         except sqlite3.Error as exc:  # a full disk, mostly: reported like any write error
             raise OSError(f"{exc} (writing {database.name})") from None
-        write_apkg(staged, database, deck_media_files(deck))
+        write_apkg(staged, database, media_files)
     finally:
         database.unlink(missing_ok=True)
     cards = deck.card_count()
