@@ -19,6 +19,12 @@ class Position:
     line: int
     column: int = 1
 
+    @classmethod
+    def of_offset(cls, text: str, offset: int) -> Position:
+        """Where the character at `offset` of `text` is."""
+        line_start = text.rfind("\n", 0, offset) + 1
+        return cls(text.count("\n", 0, offset) + 1, offset - line_start + 1)
+
 
 def shown_path(path: Path) -> str:
     """`path` as messages show it: relative to the current folder when under it."""

@@ -202,13 +202,11 @@ def read_text(path: Path) -> str:
     text = text.replace("\r\n", "\n")
     control = _CONTROL_CHARS.search(text)
     if control:
-        line = text.count("\n", 0, control.start()) + 1
-        column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
         raise SourceError([Diagnostic(
             path, f"invalid character U+{ord(control.group()):04X} (a control character)",
             "delete it (it often comes from a copy and paste out of a PDF or a word "
             "processor); write `\\t` or `\\n` inside double quotes if you meant one",
-            Position(line, column), code="encoding")])
+            Position.of_offset(text, control.start()), code="encoding")])
     return text
 
 

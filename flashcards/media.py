@@ -188,10 +188,8 @@ def check_media(deck_dir: Path, notes: Sequence[NoteSpec], language: str, css: s
         try:
             resolve(deck_dir, ref)
         except MediaProblem as exc:
-            line = css.count("\n", 0, offset) + 1
-            column = offset - (css.rfind("\n", 0, offset) + 1) + 1
             problems.append(Diagnostic(css_file or deck_dir / "style.css", str(exc), exc.hint,
-                                       Position(line, column), code="media",
+                                       Position.of_offset(css, offset), code="media",
                                        severity=exc.severity))
     return problems
 

@@ -122,13 +122,11 @@ def check_css(path: Path, css: str) -> list[Diagnostic]:
     problems = []
     css = _css_unescape(css)
     for match in _CSS_DANGER.finditer(css):
-        line = css.count("\n", 0, match.start()) + 1
-        column = match.start() - (css.rfind("\n", 0, match.start()) + 1) + 1
         problems.append(Diagnostic(
             path, f"not allowed in a deck's style sheet: {match.group().strip()!r}",
             "style sheets may not load anything from the network (url(https:…), @import) nor "
             "run code; put fonts and images in the deck's folder and refer to them by name",
-            Position(line, column), code="unsafe-css"))
+            Position.of_offset(css, match.start()), code="unsafe-css"))
     return problems
 
 
