@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from flashcards.changes import ChangeKind, NoteChange, Plan, display_id, removed_search
+from flashcards.labels import in_language
 from flashcards.lock import UNRELEASED
 from flashcards.render import typography
 
@@ -52,7 +53,7 @@ _WORDS = {
 
 
 def _words(language: str) -> dict:
-    return _WORDS.get(language.split("-")[0], _WORDS["en"])
+    return in_language(_WORDS, language)
 
 
 def _question(change: NoteChange) -> str:

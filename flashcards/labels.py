@@ -3,6 +3,11 @@ for a language it has no words for)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
+
 _LABELS = {
     "fr": {"version": "Version", "notes": "notes", "cards": "cartes", "source": "Source",
            "published": "article du", "licence": "Licence", "news": "Dernière mise à jour",
@@ -36,12 +41,17 @@ def _base(language: str) -> str:
     return base if base in _LABELS else "en"
 
 
+def in_language(table: Mapping[str, T], language: str) -> T:
+    """`table`'s entry for `language` (`fr-CA` → `fr`); English for a language it lacks."""
+    return table.get(language.split("-")[0], table["en"])
+
+
 def labels(language: str) -> dict[str, str]:
-    return _LABELS[_base(language)]
+    return in_language(_LABELS, language)
 
 
 def kind_subdecks(language: str) -> dict[str, str]:
-    return _KIND_SUBDECKS[_base(language)]
+    return in_language(_KIND_SUBDECKS, language)
 
 
 def date_in_words(year: int, month: int, day: int, language: str) -> str:

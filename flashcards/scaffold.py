@@ -17,6 +17,7 @@ from pathlib import Path
 from flashcards.diagnostics import SourceError
 from flashcards.file_kinds import binary_kind
 from flashcards.grounding import Seed
+from flashcards.labels import in_language
 from flashcards.load import load_yaml, read_text
 from flashcards.project import Project, UsageError
 from flashcards.write import write_text_atomic
@@ -145,7 +146,7 @@ _COMMENTED = {
 
 
 def _commented(language: str) -> dict[str, str]:
-    return _COMMENTED.get(language.split("-")[0], _COMMENTED["en"])
+    return in_language(_COMMENTED, language)
 
 
 def cards_yaml(example: Example, schema: str, language: str = "fr") -> str:
