@@ -321,10 +321,10 @@ def commit_staged(staged: StagedDeck) -> BuildResult:
 
 @without_gc
 def _stage_one(root: Path, slug: str, staging: Path, out_dir: Path, now: int,
-               new_notetype_version: bool) -> StagedDeck | SourceError:
+               new_notetype_version: bool, clash: Diagnostic | None
+               ) -> StagedDeck | SourceError:
     project = Project(root)
     try:
-        clash = deck_name_clashes(project).get(slug)
         if clash:
             raise SourceError([clash])
         deck = prepare(project, project.decks_dir / slug, render=True)
@@ -354,9 +354,10 @@ def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = No
     for deck_dir in project.deck_dirs(decks):
         sweep_stale(deck_dir, [LOCK_NAME])
     staging = staging_folder(out_dir)
+    clashes = deck_name_clashes(project) if stale else {}
     try:
-        jobs = [(project.root, slug, staging, out_dir, now, new_notetype_version)
-                for slug in stale]
+        jobs = [(project.root, slug, staging, out_dir, now, new_notetype_version,
+                 clashes.get(slug)) for slug in stale]
         outcomes = list(_run_jobs(jobs, workers, progress))
         problems = [d for o in outcomes if isinstance(o, SourceError) for d in o.diagnostics]
         if problems:
