@@ -391,7 +391,8 @@ def _run_jobs(jobs: list[tuple], workers: int | None,
             yield future.result()
 
 
-def _prepared_or_raise(project: Project, decks: Sequence[str]) -> list[PreparedDeck]:
+def prepared_or_raise(project: Project, decks: Sequence[str]) -> list[PreparedDeck]:
+    """Every named deck validated; a SourceError with the problems of all when any fails."""
     results = validate(project, decks)
     problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
     if problems:
@@ -416,7 +417,7 @@ def coverage(project: Project, deck: str) -> tuple[PreparedDeck, Coverage]:
     """How much of its seed the deck teaches."""
     from flashcards.coverage import measure
 
-    [prepared] = _prepared_or_raise(project, [deck])
+    [prepared] = prepared_or_raise(project, [deck])
     if prepared.seed is None:
         raise UsageError(f"deck {deck!r} has no seed: set `seed:` in its deck.yaml")
     return prepared, measure(prepared.seed, prepared.notes)
@@ -426,4 +427,4 @@ def coverage(project: Project, deck: str) -> tuple[PreparedDeck, Coverage]:
 def diff(project: Project, decks: Sequence[str] = ()) -> dict[str, Plan]:
     """What the next build would change in each deck, compared with its lock."""
     now = build_timestamp()
-    return {deck.slug: plan_deck(deck, now)[1] for deck in _prepared_or_raise(project, decks)}
+    return {deck.slug: plan_deck(deck, now)[1] for deck in prepared_or_raise(project, decks)}

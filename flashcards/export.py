@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from flashcards.api import PreparedDeck, validate
+from flashcards.api import PreparedDeck, prepared_or_raise
 from flashcards.check import CLOZE_GAP
 from flashcards.describe import facts_line, markdown_escape
-from flashcards.diagnostics import SourceError
 from flashcards.lock import read_lock
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
@@ -267,12 +266,8 @@ def export(project: Project, decks: Sequence[str] = (), format: ExportFormat = E
     valid (SourceError with every problem). Each file is written atomically."""
     format = ExportFormat(format)
     out_dir = out_dir or project.root / "dist"
-    results = validate(project, decks)
-    problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
-    if problems:
-        raise SourceError(problems)
-    prepared = [deck for deck in results.values() if isinstance(deck, PreparedDeck)]
-    texts = [(deck, export_text(deck, format, out_dir)) for deck in prepared]
+    texts = [(deck, export_text(deck, format, out_dir))
+             for deck in prepared_or_raise(project, decks)]
     written = []
     for deck, text in texts:
         path = out_dir / f"{deck.slug}.{format.value}"
