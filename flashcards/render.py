@@ -119,7 +119,7 @@ def _clean(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # texts repeated across notes (a fact's extra, a deck's boilerplate)
 def markdown_field(text: str, language: str, *, cloze: bool = False) -> str:
     """A field written in Markdown (and allow-listed HTML) as safe HTML for Anki."""
     if not text:
