@@ -113,13 +113,19 @@ def _fail_sources(exc: SourceError, outcome: str = "nothing was written") -> typ
     return typer.Exit(1)
 
 
-def usage_exit(exc: UsageError) -> typer.Exit:
-    """A usage error (exit 2): on stderr, or as `{"ok": false, "error": …}` with --json."""
+def error_exit(message: str, code: int = 2) -> typer.Exit:
+    """An error that is not in a source file: on stderr, or as `{"ok": false, "error": …}`
+    with --json."""
     if _json_mode:
-        emit_json({"ok": False, "error": str(exc)})
+        emit_json({"ok": False, "error": message})
     else:
-        err.print(f"error: {exc}", markup=False)
-    return typer.Exit(2)
+        err.print(f"error: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def usage_exit(exc: UsageError) -> typer.Exit:
+    """A usage error: exit 2 (see `error_exit`)."""
+    return error_exit(str(exc))
 
 
 @contextlib.contextmanager

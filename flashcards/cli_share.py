@@ -12,25 +12,17 @@ from flashcards.cli import (
     DecksArg,
     JsonOpt,
     RootOpt,
-    _fail_sources,
     _project,
     app,
     emit_json,
     err,
+    error_exit,
+    exit_on_error,
     out,
 )
 
 if TYPE_CHECKING:
     from flashcards.verify import VerifyReport
-
-
-def _error(message: str, code: int, json_output: bool) -> typer.Exit:
-    """An error that is not in a source file: on stderr, or as JSON with --json."""
-    if json_output:
-        emit_json({"ok": False, "error": message})
-    else:
-        err.print(f"error: {message}", markup=False)
-    return typer.Exit(code)
 
 
 @app.command(short_help="Check packages by importing them into Anki.")
@@ -57,7 +49,7 @@ def verify(
         try:
             report = verify_package(package)
         except EngineMissing as exc:
-            raise _error(str(exc), 2, json_output) from None
+            raise error_exit(str(exc)) from None
         except (UsageError, PackageError) as exc:  # this file only: the others are verified
             exit_code = max(exit_code, 2 if isinstance(exc, UsageError) else 1)
             documents.append({"package": str(package), "ok": False, "error": str(exc)})
@@ -110,23 +102,18 @@ def export(
 
     Example: flashcards export dojo --format html --out handouts/
     """
-    from flashcards.diagnostics import SourceError
     from flashcards.export import ExportFormat
     from flashcards.export import export as export_decks
-    from flashcards.project import UsageError
 
     project = _project(root)
     try:
-        results = export_decks(project, decks or [], ExportFormat(format.value), out_dir)
-    except UsageError as exc:
-        raise _error(str(exc), 2, json_output) from None
-    except SourceError as exc:
-        raise _fail_sources(exc) from None
+        with exit_on_error():
+            results = export_decks(project, decks or [], ExportFormat(format.value), out_dir)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        raise _error(f"cannot export: {where}{exc.strerror or exc} (check that the --out "
-                     "folder can be written and the disk has space; no file was left "
-                     "half-written)", 1, json_output) from None
+        raise error_exit(f"cannot export: {where}{exc.strerror or exc} (check that the --out "
+                         "folder can be written and the disk has space; no file was left "
+                         "half-written)", 1) from None
     if json_output:
         emit_json([{"deck": r.slug, "path": str(r.path), "format": r.format.value,
                     "notes": r.notes, "cards": r.cards} for r in results])
