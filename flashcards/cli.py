@@ -76,6 +76,11 @@ def emit_json(document: object) -> None:
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 card`, `2 cards`."""
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
 def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
     """`file:line:column: severity[code]: message` then `  hint: …`, as editors link them."""
     for d in sorted(diagnostics, key=Diagnostic.sort_key):
@@ -108,7 +113,7 @@ def _fail_sources(exc: SourceError, outcome: str = "nothing was written") -> typ
         return typer.Exit(1)
     print_diagnostics(exc.diagnostics)
     errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
-    err.print(f"{errors} error{'s' if errors != 1 else ''}; {outcome}.",
+    err.print(f"{plural(errors, 'error')}; {outcome}.",
               style="red", markup=False)
     return typer.Exit(1)
 
@@ -395,7 +400,7 @@ def lint_command(
     print_diagnostics(warnings)
     for slug, deck in results.items():
         count = len(deck.report.warnings)
-        out.print(f"{slug}: {len(deck.notes)} notes, {count} warning{'s' * (count != 1)}",
+        out.print(f"{slug}: {len(deck.notes)} notes, {plural(count, 'warning')}",
                   markup=False)
     if strict and warnings:
         raise typer.Exit(1)

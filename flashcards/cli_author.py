@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from flashcards import cli
-from flashcards.cli import DecksArg, JsonOpt, RootOpt, app, emit_json, err, exit_on_error, out
+from flashcards.cli import (
+    DecksArg,
+    JsonOpt,
+    RootOpt,
+    app,
+    emit_json,
+    err,
+    exit_on_error,
+    out,
+    plural,
+)
 from flashcards.diagnostics import SourceError
 from flashcards.project import Project, UsageError
 
@@ -34,10 +44,6 @@ def _project_or_here(root: Path | None) -> Project:
         return Project.find()
     except UsageError:
         return Project(Path.cwd())
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 @app.command(short_help="Start a deck from an article.")
@@ -199,7 +205,7 @@ def import_command(
     out.print(f"read {file.name} ({result.format}): {details}", markup=False)
     verb = "would import" if dry_run else "imported"
     created = " (new deck)" if result.created_deck else ""
-    out.print(f"{verb} {_plural(len(result.cards), 'card')} into "
+    out.print(f"{verb} {plural(len(result.cards), 'card')} into "
               f"{shown(project.decks_dir / into / 'cards.yaml')}{created}", markup=False)
     if result.skipped:
         err.print(f"skipped {len(result.skipped)}:", markup=False)
@@ -233,7 +239,7 @@ def _print_rebuild(rebuild: Rebuild) -> None:
     if isinstance(rebuild.error, SourceError):
         cli.print_diagnostics(rebuild.error.diagnostics)
         err.print(f"[{stamp}] build {rebuild.number} failed: "
-                  f"{_plural(len(rebuild.error.diagnostics), 'problem')}; the previous "
+                  f"{plural(len(rebuild.error.diagnostics), 'problem')}; the previous "
                   "packages are unchanged", markup=False)
     elif rebuild.error is not None:
         err.print(f"error: {rebuild.error}", markup=False)

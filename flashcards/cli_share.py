@@ -19,6 +19,7 @@ from flashcards.cli import (
     error_exit,
     exit_on_error,
     out,
+    plural,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def _print_report(report: VerifyReport) -> None:
     for finding in report.findings:
         err.print(f"  {finding}", markup=False)
     count = len(report.findings)
-    out.print("  ok: no finding" if report.ok else f"  {count} finding{'s' * (count != 1)}",
+    out.print("  ok: no finding" if report.ok else f"  {plural(count, 'finding')}",
               markup=False)
 
 
