@@ -21,7 +21,7 @@ from pathlib import Path
 
 from flashcards.background import Background
 from flashcards.changes import Plan, plan_build
-from flashcards.check import check
+from flashcards.check import CLOZE_GAP, check
 from flashcards.coverage import Coverage
 from flashcards.diagnostics import Diagnostic, Report, SourceError
 from flashcards.expand import expand
@@ -83,8 +83,6 @@ class PreparedDeck:
 
 def count_cards(note: NoteSpec) -> int:
     if note.type is CardType.CLOZE:
-        from flashcards.check import CLOZE_GAP
-
         return len({m.group(1) for m in CLOZE_GAP.finditer(note.fields.get("Text", ""))})
     return len(NOTETYPES[note.type].templates)
 
