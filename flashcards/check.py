@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from flashcards.diagnostics import Diagnostic, Position, Report
+from flashcards.diagnostics import Diagnostic, Position, Report, Severity
 from flashcards.grounding import Seed, closest_sentences
 from flashcards.models import CardType, NoteSpec
 
@@ -17,13 +17,11 @@ CLOZE_GAP = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 _LOOSE_CLOZE = re.compile(r"\{\{\s*c\d+\s*:|\{\{c\d+:[^:]")
 
 
-def _where(note: NoteSpec) -> tuple[Path, Position | None]:
-    return Path(note.file), Position(note.line) if note.line else None
-
-
-def _error(note: NoteSpec, message: str, hint: str, code: str) -> Diagnostic:
-    file, position = _where(note)
-    return Diagnostic(file, f"{note_label(note)}: {message}", hint, position, code=code)
+def note_diagnostic(note: NoteSpec, message: str, hint: str, code: str,
+                    severity: Severity = Severity.ERROR) -> Diagnostic:
+    """A problem of `note`, at its file:line, the message naming it (`note_label`)."""
+    return Diagnostic(Path(note.file), f"{note_label(note)}: {message}", hint,
+                      Position(note.line) if note.line else None, code=code, severity=severity)
 
 
 def note_label(note: NoteSpec) -> str:
@@ -39,30 +37,31 @@ def check_cloze(note: NoteSpec) -> list[Diagnostic]:
         text = note.fields.get("Text", "")
         gaps = CLOZE_GAP.findall(text)
         if not gaps:
-            problems.append(_error(note, "a cloze text needs at least one gap",
-                                   "mark a gap as {{c1::answer}}; each number makes a card",
-                                   "cloze"))
+            problems.append(note_diagnostic(
+                note, "a cloze text needs at least one gap",
+                "mark a gap as {{c1::answer}}; each number makes a card", "cloze"))
         elif any(int(number) == 0 or not answer.strip() for number, answer, _ in gaps):
-            problems.append(_error(note, "a cloze gap is empty or numbered c0",
-                                   "number gaps from c1 and put the hidden words inside",
-                                   "cloze"))
+            problems.append(note_diagnostic(
+                note, "a cloze gap is empty or numbered c0",
+                "number gaps from c1 and put the hidden words inside", "cloze"))
         stripped = CLOZE_GAP.sub("", text)
         if "{{" in stripped or "}}" in stripped:
-            problems.append(_error(note, "unbalanced or malformed cloze braces",
-                                   "write gaps exactly as {{c1::answer}} (two colons)", "cloze"))
+            problems.append(note_diagnostic(
+                note, "unbalanced or malformed cloze braces",
+                "write gaps exactly as {{c1::answer}} (two colons)", "cloze"))
     else:
         for name, value in note.fields.items():
             if CLOZE_GAP.search(value) or _LOOSE_CLOZE.search(value):
-                problems.append(_error(note, f"{name} contains a cloze gap but the card is "
-                                       f"of type {note.type.value}",
-                                       "use `type: cloze` with `text:`", "cloze"))
+                problems.append(note_diagnostic(
+                    note, f"{name} contains a cloze gap but the card is of type "
+                    f"{note.type.value}", "use `type: cloze` with `text:`", "cloze"))
     return problems
 
 
 def check_sides(note: NoteSpec) -> list[Diagnostic]:
     required = ("Text",) if note.type is CardType.CLOZE else ("Question", "Answer")
-    return [_error(note, f"{name} is empty", f"write the {name.lower()}, or remove the card",
-                   "empty")
+    return [note_diagnostic(note, f"{name} is empty",
+                            f"write the {name.lower()}, or remove the card", "empty")
             for name in required if not note.fields.get(name, "").strip()]
 
 
@@ -80,7 +79,7 @@ def check_duplicates(notes: Sequence[NoteSpec]) -> list[Diagnostic]:
         if not key:
             continue
         if key in first:
-            problems.append(_error(
+            problems.append(note_diagnostic(
                 note, f"same question as {note_label(first[key])} ({first[key].origin})",
                 "merge the two cards, or make the questions say what differs", "duplicate"))
         else:
@@ -101,9 +100,9 @@ def check_grounding(note: NoteSpec, seed: Seed | None, *, suggest: bool = True
     closest = closest_sentences(seed, note.source, 1) if suggest else []
     hint = (f"the closest sentence of {seed.path.name} is «{closest[0]}»: quote it, or part "
             "of it, verbatim" if closest else f"copy the passage verbatim from {seed.path}")
-    return [_error(note, f"source not found in seed {seed.id!r}: «{excerpt}»",
-                   f"{hint} (apostrophes, case and spaces may differ; skip words with […])",
-                   "grounding")]
+    return [note_diagnostic(
+        note, f"source not found in seed {seed.id!r}: «{excerpt}»",
+        f"{hint} (apostrophes, case and spaces may differ; skip words with […])", "grounding")]
 
 
 def check(notes: Sequence[NoteSpec], seed: Seed | None) -> Report:

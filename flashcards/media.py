@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-from flashcards.check import note_label
+from flashcards.check import note_diagnostic
 from flashcards.diagnostics import Diagnostic, Position, Severity, SourceError
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
@@ -180,10 +180,8 @@ def check_media(deck_dir: Path, notes: Sequence[NoteSpec], language: str, css: s
                 try:
                     resolve(deck_dir, ref)
                 except MediaProblem as exc:
-                    problems.append(Diagnostic(
-                        Path(note.file), f"{note_label(note)}: {exc}", exc.hint,
-                        Position(note.line) if note.line else None, code="media",
-                        severity=exc.severity))
+                    problems.append(note_diagnostic(note, str(exc), exc.hint, "media",
+                                                    exc.severity))
     for ref, offset in css_references(css):
         try:
             resolve(deck_dir, ref)

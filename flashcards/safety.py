@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
 
-from flashcards.check import note_label
+from flashcards.check import note_diagnostic
 from flashcards.diagnostics import Diagnostic, Position, Severity
 from flashcards.models import NoteSpec
 from flashcards.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, local_url
@@ -89,10 +89,8 @@ def check_markup(notes: Iterable[NoteSpec]) -> list[Diagnostic]:
             if "<" in value or "](" in value:
                 removed += [f"{what} in {name}" for what in removed_markup(value)]
         if removed:
-            warnings.append(Diagnostic(
-                Path(note.file), f"{note_label(note)}: removed {_shown(removed)}", _HINT,
-                Position(note.line) if note.line else None, code="unsafe-html",
-                severity=Severity.WARNING))
+            warnings.append(note_diagnostic(note, f"removed {_shown(removed)}", _HINT,
+                                            "unsafe-html", Severity.WARNING))
     return warnings
 
 
