@@ -18,6 +18,7 @@ from google.protobuf import empty_pb2
 from google.protobuf.message import DecodeError
 from google.protobuf.unknown_fields import UnknownFieldSet
 
+from flashcards.file_kinds import ANKI_COLLECTIONS
 from flashcards.project import UsageError
 
 MAX_PACKAGE_BYTES = 2 * 1024 * 1024 * 1024
@@ -134,14 +135,13 @@ def _v18_notetypes(db: sqlite3.Connection) -> tuple[dict[int, Notetype], list[st
 def _collection(archive: zipfile.ZipFile, folder: Path) -> tuple[Path, str] | None:
     """The package's collection unpacked into `folder` as an SQLite file, and its entry."""
     names = set(archive.namelist())
+    name = next((n for n in ANKI_COLLECTIONS if n in names), None)
+    if name is None:
+        return None
     target = folder / "collection.sqlite"
-    if "collection.anki21b" in names:
-        with archive.open("collection.anki21b") as source, target.open("wb") as sink:
+    with archive.open(name) as source, target.open("wb") as sink:
+        if name == "collection.anki21b":
             zstandard.ZstdDecompressor().copy_stream(source, sink)
-        return target, "collection.anki21b (zstd)"
-    for name in ("collection.anki21", "collection.anki2"):
-        if name in names:
-            with archive.open(name) as source, target.open("wb") as sink:
-                shutil.copyfileobj(source, sink, 1 << 20)
-            return target, name
-    return None
+            return target, "collection.anki21b (zstd)"
+        shutil.copyfileobj(source, sink, 1 << 20)
+    return target, name

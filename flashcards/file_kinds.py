@@ -8,6 +8,9 @@ import zipfile
 import zlib
 from pathlib import Path
 
+# The collection entries of an Anki package, the one Anki prefers first: zstd-compressed
+# SQLite (Anki ≥ 2.1.50), then the legacy SQLite ones.
+ANKI_COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 # Where a zip's entries say which program wrote it.
 _ZIP_MARKERS = (
     ("word/", "a Word document (.docx)"),

@@ -12,13 +12,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flashcards.file_kinds import ANKI_COLLECTIONS
 from flashcards.project import UsageError
 
 if TYPE_CHECKING:
     from anki.collection import Collection
     from anki.notes import Note
 
-COLLECTION_NAMES = ("collection.anki21b", "collection.anki21", "collection.anki2")
 # What a collection inside a package starts with: SQLite, or zstd-compressed SQLite (anki21b).
 _COLLECTION_MAGIC = {"collection.anki21b": b"\x28\xb5\x2f\xfd",
                      "collection.anki21": b"SQLite format 3\x00",
@@ -156,7 +156,7 @@ def read_archive(path: Path) -> list[Finding]:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-            collections = [name for name in COLLECTION_NAMES if name in names]
+            collections = [name for name in ANKI_COLLECTIONS if name in names]
             if not collections:
                 raise PackageError(f"{path}: a zip archive but not an Anki package (no "
                                    "collection.anki2 inside)")
