@@ -36,7 +36,7 @@ from flashcards.gcpause import without_gc
 from flashcards.grounding import Seed
 from flashcards.lint import lint
 from flashcards.lint_facts import lint_facts
-from flashcards.load import load_yaml, read_text
+from flashcards.load import read_text
 from flashcards.lock import LOCK_NAME, lock_path, read_lock
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
@@ -48,7 +48,7 @@ from flashcards.pack import (
     packed_rows,
     write_database,
 )
-from flashcards.project import Project, UsageError
+from flashcards.project import Project, UsageError, deck_name_key
 from flashcards.safety import check_description, check_markup, check_style
 from flashcards.validate import DeckSources, load_deck
 from flashcards.write import (
@@ -173,15 +173,8 @@ def deck_name_clashes(project: Project) -> dict[str, Diagnostic]:
     would merge in every student's collection."""
     first: dict[str, Path] = {}
     clashes: dict[str, Diagnostic] = {}
-    for deck_dir in project.deck_dirs():
-        try:
-            doc = load_yaml(deck_dir / "deck.yaml")
-        except SourceError:
-            continue  # reported by the deck's own validation
-        name = doc.data.get("name") if isinstance(doc.data, dict) else None
-        if not isinstance(name, str):
-            continue
-        key = name.strip().casefold()
+    for deck_dir, doc, name in project.deck_names():
+        key = deck_name_key(name)
         if key in first:
             clashes[deck_dir.name] = Diagnostic(
                 doc.path, f"deck name {name!r} is already used by {first[key]}",

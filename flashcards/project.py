@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flashcards.load import Document
 
 
 class UsageError(Exception):
     """The command was asked for something that does not exist (exit code 2)."""
+
+
+def deck_name_key(name: str) -> str:
+    """A deck name as Anki compares it: case ignored (two names with the same key would be
+    one deck in students' collections)."""
+    return name.strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,21 @@ class Project:
             raise UsageError(f"no deck named {', '.join(map(repr, unknown))} in "
                              f"{self.decks_dir} (decks: {', '.join(available) or 'none'})")
         return [self.decks_dir / n for n in names]
+
+    def deck_names(self) -> Iterator[tuple[Path, Document, str]]:
+        """Each deck's folder, deck.yaml and `name:`, read leniently: a deck whose deck.yaml
+        cannot be read or names nothing is left to its own validation."""
+        from flashcards.diagnostics import SourceError
+        from flashcards.load import load_yaml
+
+        for deck_dir in self.deck_dirs():
+            try:
+                doc = load_yaml(deck_dir / "deck.yaml")
+            except SourceError:
+                continue
+            name = doc.data.get("name") if isinstance(doc.data, dict) else None
+            if isinstance(name, str):
+                yield deck_dir, doc, name
 
     def seed_path(self, seed_id: str) -> Path | None:
         if not self.seeds_dir.is_dir():

@@ -14,12 +14,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flashcards.diagnostics import SourceError
 from flashcards.file_kinds import binary_kind
 from flashcards.grounding import Seed
 from flashcards.labels import in_language
-from flashcards.load import load_yaml, read_text
-from flashcards.project import Project, UsageError
+from flashcards.load import read_text
+from flashcards.project import Project, UsageError, deck_name_key
 from flashcards.write import write_text_atomic
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -308,12 +307,7 @@ def deck_named(project: Project, name: str) -> tuple[str, str] | None:
     case): two decks of one name would be one deck in students' collections."""
     if not project.decks_dir.is_dir():
         return None
-    for deck_dir in sorted(p for p in project.decks_dir.iterdir() if p.is_dir()):
-        try:
-            data = load_yaml(deck_dir / "deck.yaml").data
-        except SourceError:  # an unreadable deck is reported by validate, not here
-            continue
-        other = data.get("name") if isinstance(data, dict) else None
-        if isinstance(other, str) and other.strip().casefold() == name.strip().casefold():
+    for deck_dir, _, other in project.deck_names():
+        if deck_name_key(other) == deck_name_key(name):
             return deck_dir.name, other
     return None
