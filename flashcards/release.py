@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from pathlib import Path
 
 from flashcards import api
 from flashcards.changelog import format_markdown
@@ -95,7 +96,7 @@ def release(project: api.Project, slug: str, part: Part = Part.MINOR,
     return ReleaseResult(slug, version, notes, result, plan.summary())
 
 
-def _rerecord(deck_dir, seeds_dir, package) -> None:
+def _rerecord(deck_dir: Path, seeds_dir: Path, package: Path) -> None:
     """The released lock differs from the built one only in what no package shows (the
     release marks): the build record follows it, so the next build is up to date."""
     from flashcards.fingerprint import inputs_digest, record_bytes, record_path, recorded
