@@ -26,6 +26,7 @@ from flashcards.coverage import Coverage
 from flashcards.diagnostics import Diagnostic, Report, SourceError
 from flashcards.expand import expand
 from flashcards.fingerprint import (
+    RECORD_DIR,
     file_digest,
     inputs_digest,
     record_bytes,
@@ -334,15 +335,16 @@ def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = No
     SourceError then carries the problems of every deck. `progress(slug)` is called as each
     deck finishes."""
     out_dir = out_dir or project.root / "dist"
+    deck_dirs = project.deck_dirs(decks)
     fresh = {} if new_notetype_version else unchanged(project, decks, out_dir)
-    stale = [d.name for d in project.deck_dirs(decks) if d.name not in fresh]
+    stale = [d.name for d in deck_dirs if d.name not in fresh]
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     now = build_timestamp()
-    sweep_stale(out_dir, [f"{d.name}.apkg" for d in project.deck_dirs(decks)])
-    sweep_stale(record_path(out_dir / "x.apkg").parent,
-                [record_path(out_dir / f"{d.name}.apkg").name for d in project.deck_dirs(decks)])
-    for deck_dir in project.deck_dirs(decks):
+    sweep_stale(out_dir, [f"{d.name}.apkg" for d in deck_dirs])
+    sweep_stale(out_dir / RECORD_DIR,
+                [record_path(out_dir / f"{d.name}.apkg").name for d in deck_dirs])
+    for deck_dir in deck_dirs:
         sweep_stale(deck_dir, [LOCK_NAME])
     staging = staging_folder(out_dir)
     clashes = deck_name_clashes(project) if stale else {}
@@ -361,7 +363,7 @@ def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = No
         if created and not any(out_dir.iterdir()):
             out_dir.rmdir()  # a failed first build leaves no trace
     results.update(fresh)
-    return [results[d.name] for d in project.deck_dirs(decks)]
+    return [results[d.name] for d in deck_dirs]
 
 
 def _run_jobs(jobs: list[tuple], workers: int | None,
