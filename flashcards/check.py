@@ -66,7 +66,12 @@ def check_sides(note: NoteSpec) -> list[Diagnostic]:
 
 
 def question_key(note: NoteSpec) -> str:
-    text = note.fields.get("Text") or note.fields.get("Question", "")
+    return question_text_key(note.fields.get("Text") or note.fields.get("Question", ""))
+
+
+def question_text_key(text: str) -> str:
+    """What two questions share when the build calls them the same: case, accents'
+    encoding, punctuation and spacing aside."""
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(re.sub(r"[^\w{}:]+", " ", text).split())
 

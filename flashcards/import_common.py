@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flashcards.grounding import normalise
+from flashcards.check import question_text_key
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Seen:
 
 
 def _question_key(card: dict[str, Any]) -> str:
-    return normalise(str(card.get("question") or card.get("text") or ""))
+    return question_text_key(str(card.get("question") or card.get("text") or ""))
 
 
 @dataclass

@@ -231,3 +231,17 @@ def test_re_running_an_unchanged_sheet_is_not_an_error(project, write_deck):
     again = run_cli("import", str(sheet), "--into", "demo", "--root", str(project))
     assert again.exit_code == 0, again.output
     assert "imported 0 cards" in again.output and "already in the deck" in again.output
+
+
+def test_a_row_the_build_would_call_a_duplicate_is_already_in_the_deck(project, write_deck):
+    write_deck("demo")
+    sheet = project / "cartes.csv"
+    # The same question for the build (punctuation and hyphens aside), not for a byte compare.
+    sheet.write_text("Question,Réponse\n"
+                     "Qu'a-t-il annoncé ?,la fin de Dojo\n"
+                     "Qu'a t il annoncé ?,la fin de Dojo\n", encoding="utf-8")
+    result = run_cli("import", str(sheet), "--into", "demo", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    assert "imported 1 card" in result.output
+    assert "cartes.csv:3: already in the deck: same question as 'qu-a-t-il-annonce'" \
+        in result.output, result.output
