@@ -296,8 +296,12 @@ def new_card_problems(project: Project, deck_dir: Path, data: bytes,
             found = api.prepare(api.Project(root), copy).report.diagnostics
         except SourceError as exc:
             found = exc.diagnostics
-        found = [replace(d, file=deck_dir / d.file.relative_to(copy))
-                 if d.file.is_relative_to(copy) else d for d in found]
+        # Back from the copy to the deck: the files, and the places messages name (`same
+        # question as card 'a' (…/cards.yaml:2)`).
+        found = [replace(d, file=deck_dir / d.file.relative_to(copy) if
+                         d.file.is_relative_to(copy) else d.file,
+                         message=d.message.replace(str(copy), str(deck_dir)),
+                         hint=d.hint.replace(str(copy), str(deck_dir))) for d in found]
     starts = [r.line for r in results] + [data.count(b"\n") + 2]
     problems: dict[str, list[Diagnostic]] = {r.id: [] for r in results}
     for diagnostic in found:

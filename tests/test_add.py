@@ -52,6 +52,8 @@ def test_add_keeps_every_byte_and_appends_a_valid_card(project, write_deck):
     assert again.exit_code == 1
     assert f"cards.yaml:{line + 5}:1: error[duplicate]: card 'qui-a-confirme-la-fin-de-dojo-2'" \
         f": same question as card 'qui-a-confirme-la-fin-de-dojo' (" in again.output
+    # the first card's place is the deck's own file, not the copy the check ran in
+    assert f"({cards}:{line})" in again.output, again.output
     assert "the card was not added" in again.output
     assert cards.read_bytes() == between
 
