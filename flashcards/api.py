@@ -32,6 +32,7 @@ from flashcards.fingerprint import (
     record_bytes,
     record_path,
     up_to_date,
+    write_record,
 )
 from flashcards.gcpause import without_gc
 from flashcards.grounding import Seed
@@ -258,6 +259,7 @@ class StagedDeck:
     lock_file: Path
     lock_bytes: bytes
     record: bytes  # the build record, kept in the output folder (fingerprint.py)
+    seeds_dir: Path
 
 
 def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds_dir: Path, *,
@@ -294,7 +296,8 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
                           file_digest(staged) or "", len(deck.notes), cards)
     result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(deck.notes),
                          cards, plan, (*deck.report.warnings, *plan.warnings))
-    return StagedDeck(result, staged, lock_path(deck.sources.root), lock_bytes, record)
+    return StagedDeck(result, staged, lock_path(deck.sources.root), lock_bytes, record,
+                      seeds_dir)
 
 
 def commit_staged(staged: StagedDeck) -> BuildResult:
@@ -306,8 +309,7 @@ def commit_staged(staged: StagedDeck) -> BuildResult:
     new = staged.lock_bytes
     if not (lock.is_file() and lock.stat().st_size == len(new) and lock.read_bytes() == new):
         write_atomic(lock, lambda handle: handle.write(new))
-    record.parent.mkdir(exist_ok=True)
-    write_atomic(record, lambda handle: handle.write(staged.record))
+    write_record(lock.parent, staged.seeds_dir, staged.result.package, staged.record)
     return staged.result
 
 

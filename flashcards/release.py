@@ -99,10 +99,10 @@ def release(project: api.Project, slug: str, part: Part = Part.MINOR,
 def _rerecord(deck_dir: Path, seeds_dir: Path, package: Path) -> None:
     """The released lock differs from the built one only in what no package shows (the
     release marks): the build record follows it, so the next build is up to date."""
-    from flashcards.fingerprint import inputs_digest, record_bytes, record_path, recorded
+    from flashcards.fingerprint import inputs_digest, record_bytes, recorded, write_record
 
     record = recorded(package)
     if record:
-        write_text_atomic(record_path(package), record_bytes(
+        write_record(deck_dir, seeds_dir, package, record_bytes(
             inputs_digest(deck_dir, seeds_dir), record["package"], record["notes"],
-            record["cards"]).decode())
+            record["cards"]))

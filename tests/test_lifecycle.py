@@ -280,7 +280,7 @@ def test_the_lock_changes_only_when_what_students_get_changes(project, write_dec
     lock = lock_path(deck).read_bytes()
     assert b'"build"' not in lock and b"inputs" not in lock
     record = json.loads((project / "dist" / ".flashcards" / "demo.build.json").read_text())
-    assert set(record) == {"inputs", "package", "notes", "cards"}
+    assert set(record) == {"inputs", "package", "notes", "cards", "stats"}
 
     (project / "seeds" / "autre.txt").write_text("Un autre article. Sans rapport.\n")
     write_deck("other", deck="name: Autre\nlanguage: fr\nseed: autre\n",
