@@ -20,7 +20,7 @@ import genanki
 
 from flashcards.check import note_label
 from flashcards.diagnostics import Diagnostic, Position, Severity, SourceError
-from flashcards.lock import UNRELEASED, Lock, NoteLock, NotetypeLock
+from flashcards.lock import UNRELEASED, Lock, NoteLock, NotetypeLock, lock_path
 from flashcards.models import CardType, DeckConfig, NoteSpec
 from flashcards.notetypes import Notetype
 from flashcards.pack import CARD_ID_STRIDE, GUID_NAMESPACE, PackedNote, deck_notetype
@@ -311,7 +311,7 @@ def _schema_refusal(deck_dir: Path, card_type: CardType, before: NotetypeLock,
     old_fields = ", ".join(before.fields) or "?"
     new_fields = ", ".join(notetype.field_names)
     return Diagnostic(
-        deck_dir / "flashcards.lock",
+        lock_path(deck_dir),
         f"the fields of the {card_type.value} notetype changed ({old_fields} → {new_fields}): "
         "Anki cannot update students' notes across a field change; it marks them "
         "'conflicting' and drops every edit",

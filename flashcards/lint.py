@@ -12,10 +12,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-from flashcards.check import CLOZE_GAP
-from flashcards.diagnostics import Diagnostic, Position, Severity
+from flashcards.check import CLOZE_GAP, note_diagnostic
+from flashcards.diagnostics import Diagnostic, Severity
 from flashcards.models import CardType, NoteSpec
 
 MAX_ANSWER_WORDS = 20
@@ -89,13 +88,8 @@ class Finding:
 
 
 def _diagnostic(note: NoteSpec, code: str, message: str, hint: str) -> Finding:
-    rule = RULES[code]
-    label = (f"fact {note.fact_id!r} (template {note.template_id!r})" if note.template_id
-             else f"card {note.id!r}")
-    return Finding(note, Diagnostic(Path(note.file), f"{label}: {message}",
-                                    f"{hint}; or add `lint_disable: [{code}]`",
-                                    Position(note.line) if note.line else None, code,
-                                    rule.severity))
+    return Finding(note, note_diagnostic(note, message, f"{hint}; or add `lint_disable: [{code}]`",
+                                         code, RULES[code].severity))
 
 
 def _answer_length(note: NoteSpec, language: str) -> Iterable[Finding]:

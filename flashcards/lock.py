@@ -78,10 +78,6 @@ class Lock:
         """A note no release ever carried: students never had it."""
         return self.is_pending(note.since) and not note.changed_in
 
-    @property
-    def live_notes(self) -> dict[str, NoteLock]:
-        return {k: v for k, v in self.notes.items() if not v.is_removed}
-
     def to_json(self) -> str:
         """JSON with one note per line, so that a change reads as a one-line diff in git."""
         return self.to_bytes().decode()
