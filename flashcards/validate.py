@@ -164,6 +164,22 @@ def describe_error(error: Any, known: set[str]) -> tuple[str, str]:
     return f"{name!r}: {error['msg']}", "see `flashcards schema` for the expected format"
 
 
+def _without_misspelt_missing(errors: list[Any]) -> list[Any]:
+    """A misspelt required key is one mistake, not two: `answr:` is reported as an unknown key
+    (with `answer` suggested), and the "missing 'answer'" beside it is dropped."""
+    unknown = {(tuple(e["loc"][:-1]), str(e["loc"][-1])) for e in errors
+               if e["type"] == "extra_forbidden" and e["loc"]}
+
+    def misspelt(error: Any) -> bool:
+        if error["type"] != "missing" or not error["loc"]:
+            return False
+        parent, name = tuple(error["loc"][:-1]), str(error["loc"][-1])
+        return any(p == parent and difflib.get_close_matches(k, [name], n=1, cutoff=0.6)
+                   for p, k in unknown)
+
+    return [e for e in errors if not misspelt(e)]
+
+
 def validate_document(doc: Document, model: type[M]) -> tuple[M | None, list[Diagnostic]]:
     """Validate one document against its model; diagnostics carry file:line:column."""
     data = {} if doc.data is None else doc.data
@@ -179,7 +195,7 @@ def validate_document(doc: Document, model: type[M]) -> tuple[M | None, list[Dia
             errors = exc.errors()
     known = _known_keys(model)
     diagnostics = []
-    for error in errors:
+    for error in _without_misspelt_missing(errors):
         path = _data_path(data, tuple(error["loc"]))
         message, hint = describe_error(error, known)
         is_key = error["type"] == "extra_forbidden"

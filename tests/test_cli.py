@@ -98,3 +98,12 @@ def test_two_decks_with_the_same_name_are_refused(project, write_deck):
     assert result.exit_code == 1
     assert "two/deck.yaml:2:7: error[deck-name]: deck name 'DOJO' is already used by" \
         in result.output
+
+
+def test_a_misspelt_required_key_is_one_error_not_two(project, write_deck):
+    write_deck("demo", cards="cards:\n  - id: a\n    question: Quoi ?\n    answr: Rien\n")
+    result = run_cli("validate", "demo", "--root", str(project))
+    assert result.exit_code == 1
+    assert "unknown key 'answr'" in result.output and "did you mean 'answer'?" in result.output
+    assert "missing" not in result.output
+    assert "1 error;" in result.output
