@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flashcards.check import CLOZE_GAP, note_diagnostic
+from flashcards.check import CLOZE_GAP, note_diagnostic, question_key
 from flashcards.diagnostics import Diagnostic, Severity
 from flashcards.models import CardType, NoteSpec
 
@@ -210,7 +210,10 @@ def _near_duplicates(notes: Sequence[NoteSpec]) -> Iterable[Finding]:
             other = bags[j]
             similarity = len(bag & other) / len(bag | other)
             same_answer = _answer_key(asked[i]) == _answer_key(asked[j])
-            if similarity >= NEAR_DUPLICATE and not same_answer and i not in reported:
+            # The same question twice is the check's error (`duplicate`), not a near-duplicate.
+            same_question = question_key(asked[i]) == question_key(asked[j])
+            if similarity >= NEAR_DUPLICATE and not (same_answer or same_question) \
+                    and i not in reported:
                 reported.add(i)
                 yield _diagnostic(asked[i], "near-duplicate",
                                   f"nearly the same question as {asked[j].id!r} "

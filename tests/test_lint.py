@@ -131,3 +131,20 @@ def test_build_fails_on_lint_errors(project, write_deck):
     assert result.exit_code == 1 and "yes-no-question" in result.output
     assert not (project / "dist" / "demo.apkg").exists()
     assert Severity.ERROR.value in result.output
+
+
+def test_the_same_question_twice_is_one_duplicate_error_not_also_a_near_duplicate(
+        project, write_deck):
+    write_deck("demo", cards="""
+        cards:
+          - id: a
+            question: Quelle entreprise fabrique la puce AI5 de Tesla ?
+            answer: TSMC
+          - id: b
+            question: Quelle entreprise fabrique la puce AI5 de Tesla ?
+            answer: Samsung
+        """)
+    result = run_cli("validate", "--root", str(project))
+    assert result.exit_code == 1
+    assert "same question" in result.output
+    assert "near-duplicate" not in result.output
