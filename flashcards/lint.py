@@ -151,9 +151,13 @@ def _typography(note: NoteSpec, language: str) -> Iterable[Finding]:
                               "write French typography (the spaces become non-breaking)")
 
 
+# An image or a sound may follow the question mark.
+_MEDIA = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>|\[sound:[^\]]*\]")
+
+
 def _question_form(note: NoteSpec, language: str) -> Iterable[Finding]:
     if note.type in (CardType.BASIC, CardType.TYPE_IN):
-        question = plain(note.fields.get("Question", "")).rstrip()
+        question = plain(_MEDIA.sub("", note.fields.get("Question", ""))).rstrip()
         if question and question[-1] not in "?:…":
             yield _diagnostic(note, "question-form", "the question does not end with ? or :",
                               "ask a question, or use a reverse or cloze card")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flashcards import api
 from flashcards.diagnostics import Severity
-from tests.helpers import run_cli
+from tests.helpers import add_media, run_cli
 
 
 def findings(project, **files):
@@ -148,3 +148,20 @@ def test_the_same_question_twice_is_one_duplicate_error_not_also_a_near_duplicat
     assert result.exit_code == 1
     assert "same question" in result.output
     assert "near-duplicate" not in result.output
+
+
+def test_an_image_after_the_question_mark_is_still_a_question(project, write_deck):
+    deck = write_deck("demo", cards="""
+        cards:
+          - id: a
+            question: "Quel projet montre cette photo ? ![photo](media/x.png)"
+            answer: Dojo
+            lint_disable: [ungrounded]
+          - id: b
+            question: "Le projet sur cette photo ![photo](media/x.png)"
+            answer: Dojo
+            lint_disable: [ungrounded]
+        """)
+    add_media(deck, {"x.png": b"\x89PNG\r\n\x1a\n"})
+    form = [d for d in findings(project) if d.code == "question-form"]
+    assert len(form) == 1 and "card 'b'" in form[0].message
