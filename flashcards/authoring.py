@@ -284,14 +284,18 @@ def new_card_problems(project: Project, deck_dir: Path, data: bytes,
     import tempfile
 
     from flashcards import api
+    from flashcards.fingerprint import seed_files
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         copy = root / "decks" / deck_dir.name
         shutil.copytree(deck_dir, copy, ignore=shutil.ignore_patterns(".*", "*.lock"))
         (copy / "cards.yaml").write_bytes(data)
-        if project.seeds_dir.is_dir():
-            shutil.copytree(project.seeds_dir, root / "seeds")
+        (root / "seeds").mkdir()
+        for seed in seed_files(deck_dir, project.seeds_dir):  # the deck's own, not them all
+            target = root / "seeds" / seed.relative_to(project.seeds_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(seed, target)
         try:
             found = api.prepare(api.Project(root), copy).report.diagnostics
         except SourceError as exc:

@@ -31,7 +31,7 @@ def _feed(digest: hashlib._Hash, label: str, path: Path) -> None:
     digest.update(b"\0")
 
 
-def _seed_files(deck_dir: Path, seeds_dir: Path) -> list[Path]:
+def seed_files(deck_dir: Path, seeds_dir: Path) -> list[Path]:
     """The deck's own seed (`seed:` in deck.yaml, read without YAML); every seed when the line
     cannot be read plainly, so that a seed edit is never missed."""
     if not seeds_dir.is_dir():
@@ -56,7 +56,7 @@ def _inputs(deck_dir: Path, seeds_dir: Path) -> list[tuple[str, Path]]:
         files += [("media/" + path.relative_to(media).as_posix(), path)
                   for path in sorted(p for p in media.rglob("*") if p.is_file())]
     files += [("seeds/" + path.relative_to(seeds_dir).as_posix(), path)
-              for path in _seed_files(deck_dir, seeds_dir)]
+              for path in seed_files(deck_dir, seeds_dir)]
     files += [("code/" + path.relative_to(_CODE).as_posix(), path)
               for path in sorted(_CODE.rglob("*"))
               if path.suffix in (".py", ".yaml") and path.is_file()]
