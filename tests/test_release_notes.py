@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from flashcards import api
 from flashcards.lock import lock_path
 from flashcards.release import Part, release
@@ -26,6 +28,15 @@ def do_release(project, part: Part = Part.MINOR):
     return release(api.Project(project), "demo", part)
 
 
+@pytest.fixture
+def released_fr(project, write_deck, monkeypatch):
+    """A French deck of the starter cards, released as 1.1.0 at T1."""
+    deck = write_deck("demo", deck=DECK.format(language="fr"), cards=STARTER_CARDS)
+    at(monkeypatch, T1)
+    do_release(project)
+    return deck
+
+
 def test_first_release_after_builds_lists_every_card_as_added(project, write_deck, monkeypatch):
     deck = write_deck("demo", deck=DECK.format(language="fr"), cards=STARTER_CARDS)
     at(monkeypatch, T1)
@@ -44,10 +55,8 @@ def test_first_release_after_builds_lists_every_card_as_added(project, write_dec
     assert "(up to date)" in result.output, result.output
 
 
-def test_cards_students_never_had_leave_no_trace(project, write_deck, monkeypatch):
-    deck = write_deck("demo", deck=DECK.format(language="fr"), cards=STARTER_CARDS)
-    at(monkeypatch, T1)
-    do_release(project)
+def test_cards_students_never_had_leave_no_trace(project, released_fr, monkeypatch):
+    deck = released_fr
     cards = deck / "cards.yaml"
     original = cards.read_text()
     cards.write_text(original + EXTRA)
@@ -69,10 +78,8 @@ def test_cards_students_never_had_leave_no_trace(project, write_deck, monkeypatc
     assert "- Answer: **le projet** Dojo" in changelog
 
 
-def test_an_edit_diffs_against_the_released_wording(project, write_deck, monkeypatch):
-    deck = write_deck("demo", deck=DECK.format(language="fr"), cards=STARTER_CARDS)
-    at(monkeypatch, T1)
-    do_release(project)
+def test_an_edit_diffs_against_the_released_wording(project, released_fr, monkeypatch):
+    deck = released_fr
     cards = deck / "cards.yaml"
     text = cards.read_text()
     cards.write_text(text.replace("answer: Dojo", "answer: Dojo 1"))
@@ -86,10 +93,8 @@ def test_an_edit_diffs_against_the_released_wording(project, write_deck, monkeyp
     assert '"was"' not in lock_path(deck).read_text()  # the release wording is the new one
 
 
-def test_diff_names_the_next_release_and_keeps_gaps_whole(project, write_deck, monkeypatch):
-    deck = write_deck("demo", deck=DECK.format(language="fr"), cards=STARTER_CARDS)
-    at(monkeypatch, T1)
-    do_release(project)
+def test_diff_names_the_next_release_and_keeps_gaps_whole(project, released_fr, monkeypatch):
+    deck = released_fr
     cards = deck / "cards.yaml"
     cards.write_text(cards.read_text().replace("{{c1::2021}}", "{{c1::l'an 2021}}"))
     diff = run_cli("diff", "demo", "--format", "md", "--root", str(project))
