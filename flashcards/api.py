@@ -45,9 +45,7 @@ from flashcards.notetypes import NOTETYPES
 from flashcards.pack import (
     PackedNote,
     PackInput,
-    from_rows,
     pack_note,
-    packed_rows,
     write_database,
 )
 from flashcards.project import Project, UsageError, deck_name_key
@@ -73,7 +71,6 @@ class PreparedDeck:
     notes: list[NoteSpec]
     seed: Seed | None
     report: Report = field(default_factory=Report)
-    packed: list[PackedNote] | None = None  # the notes rendered, when prepared for a build
 
     @property
     def slug(self) -> str:
@@ -105,19 +102,19 @@ def load_seed(project: Project, sources: DeckSources) -> Seed | None:
     return Seed.read(path)
 
 
-@without_gc
-def prepare(project: Project, deck_dir: Path, *, render: bool = False) -> PreparedDeck:
-    """Load, validate, expand and check one deck. Raises SourceError with every problem.
-    With `render`, the notes are also rendered for packing (a big deck's on a second core,
-    while it is checked)."""
+def load_expanded(project: Project, deck_dir: Path) -> PreparedDeck:
+    """Load, validate and expand one deck: its notes, not yet checked. Raises SourceError
+    when the sources themselves are invalid."""
     sources = load_deck(deck_dir)
     forget_parsed_data(sources)
     seed = load_seed(project, sources)
-    notes = expand(sources)
-    rendering = Background(len(notes), packed_rows, notes, sources.slug, sources.config) \
-        if render else None
-    # Without a render to do, the second core lints while this process checks.
-    linting = Background(0 if render else len(notes), partial(
+    return PreparedDeck(sources, expand(sources), seed)
+
+
+def check_deck(deck: PreparedDeck, *, lint_on_second_core: bool = False) -> Report:
+    """Every check and lint rule over an expanded deck, in the order they are reported."""
+    sources, notes, seed = deck.sources, deck.notes, deck.seed
+    linting = Background(len(notes) if lint_on_second_core else 0, partial(
         lint, notes, language=sources.config.language, has_seed=seed is not None,
         disabled=sources.config.lint_disable))
     report = check(notes, seed)
@@ -128,14 +125,25 @@ def prepare(project: Project, deck_dir: Path, *, render: bool = False) -> Prepar
     deck_yaml = sources.documents["deck.yaml"]
     report.extend(check_description(deck_yaml.path, sources.config.description,
                                     deck_yaml.position(("description",))))
-    report.extend(check_style(deck_dir, STYLE_FILE))
+    report.extend(check_style(sources.root, STYLE_FILE))
     report.diagnostics[linted_at:linted_at] = linting.result()  # in its place, as before
+    return report
+
+
+def checked(deck: PreparedDeck, report: Report) -> PreparedDeck:
+    """`deck` with its check report; a SourceError with every problem when it has errors."""
     if not report.ok:
-        if rendering:
-            rendering.cancel()
         raise SourceError(report.sorted())
-    packed = from_rows(rendering.result()) if rendering else None
-    return PreparedDeck(sources, notes, seed, report, packed)
+    deck.report = report
+    return deck
+
+
+@without_gc
+def prepare(project: Project, deck_dir: Path) -> PreparedDeck:
+    """Load, validate, expand and check one deck (a big deck is linted on a second core while
+    it is checked). Raises SourceError with every problem."""
+    deck = load_expanded(project, deck_dir)
+    return checked(deck, check_deck(deck, lint_on_second_core=True))
 
 
 def forget_parsed_data(sources: DeckSources) -> None:
@@ -231,8 +239,7 @@ def _plan_with_media(deck: PreparedDeck, now: int, *, new_notetype_version: bool
     from flashcards.media import pack_media
 
     config = deck.sources.config
-    packed = deck.packed if deck.packed is not None else \
-        [pack_note(note, deck.slug, config) for note in deck.notes]
+    packed = [pack_note(note, deck.slug, config) for note in deck.notes]
     media = pack_media(deck.sources.root, packed, deck_css(deck))
     plan = plan_build(deck.slug, deck.sources.root, config, deck.notes, media.notes,
                       read_lock(deck.sources.root), now, css=media.css,
@@ -321,11 +328,37 @@ def _stage_one(root: Path, slug: str, staging: Path, out_dir: Path, now: int,
     try:
         if clash:
             raise SourceError([clash])
-        deck = prepare(project, project.decks_dir / slug, render=True)
-        return stage_deck(deck, staging, out_dir, now, project.seeds_dir,
-                          new_notetype_version=new_notetype_version)
+        deck = load_expanded(project, project.decks_dir / slug)
+        return _checked_and_staged(deck, staging, out_dir, now, project.seeds_dir,
+                                   new_notetype_version)
     except SourceError as exc:
         return exc
+
+
+def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: int,
+                        seeds_dir: Path, new_notetype_version: bool) -> StagedDeck:
+    """Check `deck`, and pack it into `staging` once valid. A big deck is checked and linted
+    in a forked child while this process packs it: nothing is moved into place before the
+    check's report comes back without errors (`build` removes the staging folder), and when
+    both fail, the problems in the sources are what is reported, as if checked first."""
+    checking = Background(len(deck.notes), check_deck, deck)
+    if not checking.forked:
+        checked(deck, checking.result())
+        return stage_deck(deck, staging, out_dir, now, seeds_dir,
+                          new_notetype_version=new_notetype_version)
+    try:
+        staged = stage_deck(deck, staging, out_dir, now, seeds_dir,
+                            new_notetype_version=new_notetype_version)
+    except Exception:
+        checked(deck, checking.result())
+        raise
+    except BaseException:
+        checking.cancel()
+        raise
+    checked(deck, checking.result())
+    result = dataclasses.replace(staged.result, warnings=(*deck.report.warnings,
+                                                          *staged.result.warnings))
+    return dataclasses.replace(staged, result=result)
 
 
 def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = None, *,

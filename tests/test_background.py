@@ -1,6 +1,6 @@
-"""A big deck is rendered in a forked child while it is checked: the package must be byte for
-byte the one a single process builds, a failed child must not change the outcome, and no
-child may outlive a failed build."""
+"""A big deck is checked and linted in a forked child while it is packed: the package must be
+byte for byte the one a single process builds, a failed child must not change the outcome, a
+deck with errors must leave nothing behind, and no child may outlive a failed build."""
 
 from __future__ import annotations
 
@@ -90,12 +90,12 @@ def test_forked_build_is_byte_identical(project, write_deck, monkeypatch, jobs):
     deck = write_deck("demo", cards=STARTER_CARDS, facts=STARTER_FACTS)
     monkeypatch.setattr(background, "MIN_ITEMS", 10**9)
     alone = _package_digest(project)
-    assert jobs == [("packed_rows", False), ("lint", False)]
+    assert jobs == [("check_deck", False), ("lint", False)]
     alone_lock = (deck / "flashcards.lock").read_text(encoding="utf-8")
     (deck / "flashcards.lock").unlink()
     monkeypatch.setattr(background, "MIN_ITEMS", 0)
     assert _package_digest(project) == alone
-    assert jobs[2:] == [("packed_rows", True), ("lint", False)]  # one child at a time
+    assert jobs[2:] == [("check_deck", True)]  # the child lints it too: one child at a time
     assert (deck / "flashcards.lock").read_text(encoding="utf-8") == alone_lock
     assert _children() == set()
 
@@ -110,9 +110,10 @@ def test_a_deck_with_errors_leaves_no_child(project, write_deck, monkeypatch, jo
     with pytest.raises(api.SourceError) as caught:
         api.build(api.Project(project))
     assert "yes-no-question" in str(caught.value.diagnostics)
-    assert jobs == [("packed_rows", True), ("lint", False)]
+    assert jobs == [("check_deck", True)]
     assert _children() == set()
     assert not (project / "dist").exists()
+    assert not (project / "decks" / "demo" / "flashcards.lock").exists()
 
 
 def test_validate_lints_on_the_second_core_with_the_same_report(project, write_deck,
@@ -135,3 +136,25 @@ def test_validate_lints_on_the_second_core_with_the_same_report(project, write_d
     assert forked.diagnostics == alone.diagnostics
     assert {d.code for d in forked.diagnostics} >= {"yes-no-question", "answer-length"}
     assert _children() == set()
+
+
+def test_a_forked_build_reports_what_a_single_process_reports(project, write_deck,
+                                                              monkeypatch, jobs):
+    """Packing starts before the child's checks come back: a problem packing trips over (a
+    missing image) must still be reported as the checks word it, at its line."""
+    write_deck("demo", cards=STARTER_CARDS + """
+  - id: picture
+    question: Que montre l'image ? ![schéma](media/absente.png)
+    answer: Le supercalculateur Dojo.
+""")
+    outcomes = []
+    for min_items in (10**9, 0):
+        monkeypatch.setattr(background, "MIN_ITEMS", min_items)
+        with pytest.raises(api.SourceError) as caught:
+            api.build(api.Project(project))
+        outcomes.append(caught.value.diagnostics)
+    assert jobs == [("check_deck", False), ("lint", False), ("check_deck", True)]
+    assert outcomes[0] == outcomes[1]
+    assert any("absente.png" in d.message for d in outcomes[1])
+    assert _children() == set()
+    assert not (project / "dist").exists()
