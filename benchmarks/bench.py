@@ -6,7 +6,8 @@
 For each size it generates a deck of hand-written cards (and a facts deck expanding to as
 many cards), then times, alternating commands within each round: raw genanki packing the
 same notes built in memory (the reference), `flashcards build` from scratch, an unchanged
-rebuild, `flashcards validate`, and `flashcards --version`. It reports medians, the ratio to
+rebuild, a rebuild after one card's edit (the usual CI build), `flashcards validate`, and
+`flashcards --version`. It reports medians, the ratio to
 the reference, peak memory (max RSS of the process), CPU time (user + system, forked
 children included) and notes per second.
 """
@@ -61,6 +62,18 @@ def clean(project: Path) -> None:
     (project / "decks" / "synth" / "flashcards.lock").unlink(missing_ok=True)
 
 
+def edit_one(project: Path, facts: bool) -> None:
+    """Change one card's text (back and forth between two wordings), as a commit would: the
+    usual CI build, with a lock to compare against."""
+    name, old, new = (("facts.yaml", "la définition numéro 0 ", "la définition numéro zéro ")
+                      if facts else ("cards.yaml", "réponse numéro 0 ", "réponse numéro zéro "))
+    path = project / "decks" / "synth" / name
+    text = path.read_text(encoding="utf-8")
+    if old not in text:
+        old, new = new, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def measure(size: int, facts: bool, rounds: int, work: Path) -> dict:
     project = make_project(work / f"deck-{size}-{'facts' if facts else 'cards'}", size,
                            facts=facts)
@@ -70,6 +83,8 @@ def measure(size: int, facts: bool, rounds: int, work: Path) -> dict:
                                                 str(size), str(reference_out)], HERE),
         "build": lambda: (clean(project), run([*FLASHCARDS, "build"], project))[1],
         "unchanged rebuild": lambda: run([*FLASHCARDS, "build"], project),
+        "rebuild after one edit": lambda: (edit_one(project, facts),
+                                           run([*FLASHCARDS, "build"], project))[1],
         "validate": lambda: run([*FLASHCARDS, "validate"], project),
         "--version": lambda: run([*FLASHCARDS, "--version"], project),
     }
@@ -78,8 +93,10 @@ def measure(size: int, facts: bool, rounds: int, work: Path) -> dict:
         order = list(steps)
         if round_number % 2:  # alternate, so that no step always runs after the same one
             order = order[:1] + order[1:][::-1]
-            order.remove("unchanged rebuild")
-            order.insert(order.index("build") + 1, "unchanged rebuild")
+        for after, step in (("build", "unchanged rebuild"),
+                            ("unchanged rebuild", "rebuild after one edit")):
+            order.remove(step)  # each needs the one before it just run
+            order.insert(order.index(after) + 1, step)
         for name in order:
             samples[name].append(steps[name]())
     reference = statistics.median(t for t, _, _ in samples["reference (raw genanki)"])
