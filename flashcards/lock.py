@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from flashcards.diagnostics import Diagnostic, Position, SourceError
-from flashcards.load import MAX_FILE_BYTES, read_text
+from flashcards.load import read_text
 from flashcards.write import write_text_atomic
 
 LOCK_NAME = "flashcards.lock"
@@ -197,11 +197,11 @@ _NOTES_CLOSE = b" }"
 def _read_by_line(path: Path) -> Lock | None:
     """A lock laid out as `json_chunks` writes it, read one note line at a time: the file and
     its whole parsed form are never held next to the notes (35 MB and some 100 MiB of
-    transient objects at 100,000 notes). None when the file is laid out otherwise or anything
-    is amiss: the whole-document parse then reads it, or says where it is damaged."""
+    transient objects at 100,000 notes), so the source files' size limit does not apply (a
+    deck of 200,000 notes has a lock of some 70 MB). None when the file is laid out otherwise
+    or anything is amiss: the whole-document parse then reads it, or says where it is
+    damaged."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None
         with path.open("rb") as handle:
             head = bytearray()
             for line in handle:

@@ -58,3 +58,16 @@ def test_a_damaged_note_line_is_reported_at_its_line(built):
         lock.read_lock(built.parent)
     [problem] = caught.value.diagnostics
     assert "damaged" in problem.message and problem.position.line == at + 1
+
+
+def test_a_lock_bigger_than_the_source_limit_is_still_read(built, monkeypatch):
+    """Sources are refused above a size limit; the lock the tool wrote for a big deck (about
+    350 bytes a note) must not be, or a deck of 200,000 notes could never be rebuilt."""
+    from flashcards import load
+
+    size = built.stat().st_size
+    sources = [p.stat().st_size for p in built.parent.glob("*.yaml")]
+    assert max(sources) < size // 2
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", size // 2)
+    monkeypatch.setattr(lock, "MAX_FILE_BYTES", size // 2, raising=False)  # had its own copy
+    assert lock.read_lock(built.parent) == _whole(built)
