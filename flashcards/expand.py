@@ -121,32 +121,25 @@ def card_fields(card: Card) -> dict[str, str]:
     return {"Question": card.question, "Answer": card.answer, "Extra": card.extra or ""}
 
 
-# The fields each kind of note sets, as pydantic records them: one set shared by every note
-# (pydantic would make one per note, ~700 bytes each; the models are frozen).
-_CARD_FIELDS_SET = {"id", "type", "fields", "tags", "source", "file", "line", "lint_disable",
-                    "fact_id", "template_id", "guid"}
-_FACT_FIELDS_SET = _CARD_FIELDS_SET - {"guid"}
-
-
 def expand(sources: DeckSources) -> list[NoteSpec]:
     """Every note of the deck, hand-written first, then generated, in source order."""
     report = Report()
-    notes = []
-    names: dict[Path, str] = {}  # one string for a file's path, shared by its notes
-    for i, card in enumerate(sources.cards.cards):
-        file, line = sources.locate("cards.yaml", ("cards", i))
-        name = names.get(file) or names.setdefault(file, str(file))
-        notes.append(NoteSpec.model_construct(
-            _CARD_FIELDS_SET, id=card.id, type=CardType(card.type), fields=card_fields(card),
-            tags=tuple(card.tags), source=card.source, file=name, line=line,
-            lint_disable=tuple(card.lint_disable), fact_id=None, template_id=None,
-            guid=card.guid))
+    cards = sources.cards.cards
+    file, lines = sources.item_lines("cards.yaml", "cards", len(cards))
+    name = str(file)  # one string for the file's path, shared by its notes
+    notes = [NoteSpec(id=card.id, type=CardType(card.type), fields=card_fields(card),
+                      tags=tuple(card.tags), source=card.source, file=name, line=line,
+                      lint_disable=tuple(card.lint_disable), guid=card.guid)
+             for card, line in zip(cards, lines, strict=True)]
     by_kind: dict[str, list[tuple[Template, str]]] = {}
     for template, template_origin in templates_for(sources):
         if _compiles(template, template_origin, report):
             by_kind.setdefault(template.kind, []).append((template, template_origin))
-    for i, fact in enumerate(sources.facts.facts):
-        origin = sources.locate("facts.yaml", ("facts", i))
+    facts = sources.facts.facts
+    file, lines = sources.item_lines("facts.yaml", "facts", len(facts))
+    name = str(file)
+    for i, fact in enumerate(facts):
+        origin = (name, lines[i])
         chosen = _fact_templates(sources, fact, i, by_kind, report)
         if not chosen and fact.templates is None:
             report.add(_no_template(sources, fact, i, by_kind))
@@ -259,7 +252,7 @@ def _compile(text: str) -> JinjaTemplate:
     return env.from_string(tree)
 
 
-def render_fact(fact: Fact, template: Template, origin: tuple[Path, int]) -> NoteSpec:
+def render_fact(fact: Fact, template: Template, origin: tuple[str, int]) -> NoteSpec:
     values = fact.model_dump()
 
     def render(text: str | None) -> str:
@@ -277,10 +270,10 @@ def render_fact(fact: Fact, template: Template, origin: tuple[Path, int]) -> Not
     else:
         fields = {"Question": render(template.question), "Answer": render(template.answer),
                   "Extra": extra}
-    return NoteSpec.model_construct(
-        _FACT_FIELDS_SET, id=f"{fact.id}/{template.id}", type=template.type, fields=fields,
+    return NoteSpec(
+        id=f"{fact.id}/{template.id}", type=template.type, fields=fields,
         tags=(*fact.tags, *template.tags, f"kind::{fact.kind}"), source=fact.source,
-        file=str(origin[0]), line=origin[1], fact_id=fact.id, template_id=template.id,
+        file=origin[0], line=origin[1], fact_id=fact.id, template_id=template.id,
         lint_disable=tuple(fact.lint_disable))
 
 

@@ -46,9 +46,7 @@ class DeckSources:
     def locate(self, file: str, loc: tuple[str | int, ...]) -> tuple[Path, int]:
         """The path of `file` in this deck and the line of `loc` in it (0 if unknown)."""
         doc = self.documents.get(file)
-        path = self._paths.get(file)
-        if path is None:
-            path = self._paths[file] = self.root / file
+        path = self._path(file)
         if doc is None:
             return path, 0
         if len(loc) == 2 and isinstance(loc[0], str) and isinstance(loc[1], int):
@@ -57,6 +55,21 @@ class DeckSources:
                 return path, lines[loc[1]]
         position = doc.position(loc)
         return path, position.line if position else 0
+
+    def _path(self, file: str) -> Path:
+        path = self._paths.get(file)
+        if path is None:
+            path = self._paths[file] = self.root / file
+        return path
+
+    def item_lines(self, file: str, key: str, count: int) -> tuple[Path, list[int]]:
+        """The path of `file` and the line of each of the `count` items of its list `key`:
+        `locate` for every item at once."""
+        doc = self.documents.get(file)
+        lines = doc.item_lines(key) if doc is not None else None
+        if lines is None or len(lines) != count:
+            lines = [self.locate(file, (key, i))[1] for i in range(count)]
+        return self._path(file), lines
 
     def origin(self, file: str, loc: tuple[str | int, ...]) -> str:
         path, line = self.locate(file, loc)
