@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from flashcards.check import CLOZE_GAP, note_diagnostic, question_key
 from flashcards.diagnostics import Diagnostic, Severity
@@ -65,127 +64,202 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _CODE_SPAN = re.compile(r"`[^`]*`")
 _NO_SPACE_BEFORE = re.compile(r"\w(?:[?!;]|:(?!:|//)\s)")
 _TAGS = re.compile(r"<[^>]+>|[*_`#>]")
+_MARKS = "*_`#>"
 _STOPWORDS = set("""le la les l un une des de du d à au aux en et ou que qu qui quoi quel
 quelle quels quelles est a ont sont son sa ses leur leurs ce cet cette ces pour par sur dans
 avec il elle ils elles on se s ne pas plus the of a an to in on is are""".split())
 
 
-# Rules look at the same few texts of a note in turn; a big cache would only hold memory.
-@lru_cache(maxsize=4096)
 def plain(text: str) -> str:
-    return " ".join(_TAGS.sub(" ", unicodedata.normalize("NFKC", text)).split())
+    """`text` as read: compatibility characters folded, tags and Markdown marks removed,
+    spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    if "<" in text:
+        text = _TAGS.sub(" ", text)
+    else:  # the same as _TAGS without a tag, at a fraction of the cost
+        for mark in _MARKS:
+            if mark in text:
+                text = text.replace(mark, " ")
+    return " ".join(text.split())
 
 
-@lru_cache(maxsize=4096)
-def words(text: str) -> tuple[str, ...]:
-    return tuple(_WORD.findall(plain(text).casefold()))
+def words(text: str) -> list[str]:
+    return _words_of(plain(text).casefold())
 
 
-@dataclass(frozen=True)
-class Finding:
-    note: NoteSpec
-    diagnostic: Diagnostic
+def _words_of(text: str) -> list[str]:
+    """`_WORD.findall(text)`: spaces never belong to a word, so a word is a whole token of
+    `text.split()` or lies inside one; most tokens are words themselves."""
+    found: list[str] = []
+    for token in text.split():
+        if token.isalnum():
+            found.append(token)
+        else:
+            found += _WORD.findall(token)
+    return found
 
 
-def _diagnostic(note: NoteSpec, code: str, message: str, hint: str) -> Finding:
-    return Finding(note, note_diagnostic(note, message, f"{hint}; or add `lint_disable: [{code}]`",
-                                         code, RULES[code].severity))
+def _space_missing(text: str) -> bool:
+    """`_NO_SPACE_BEFORE.search(text)`: a word character right before ? ! ; or before a : that
+    a space follows (`\\w` is `isalnum()` or `_`, `\\s` is `isspace()`), without scanning
+    the text with the pattern."""
+    for mark in "?!;:":
+        at = text.find(mark, 1)
+        while at > 0:
+            before = text[at - 1]
+            if (before.isalnum() or before == "_") and (
+                    mark != ":" or text[at + 1:at + 2].isspace()):
+                return True
+            at = text.find(mark, at + 1)
+    return False
 
 
-def _answer_length(note: NoteSpec, language: str) -> Iterable[Finding]:
-    answer = note.fields.get("Answer", "")
-    count = len(words(answer))
-    if count > MAX_ANSWER_WORDS or len(plain(answer)) > MAX_ANSWER_CHARS:
-        yield _diagnostic(note, "answer-length", f"the answer has {count} words",
-                          "split it into several cards, one fact each")
+# What a rule found: code, message, hint. Diagnostics are made only for what is not disabled.
+Problem = tuple[str, str, str]
 
 
-def _yes_no(note: NoteSpec, language: str) -> Iterable[Finding]:
-    question = plain(note.fields.get("Question", ""))
-    answer = plain(note.fields.get("Answer", "")).casefold().strip(" .!")
-    if note.type is not CardType.REVERSE and question and (
-            _YES_NO_START.match(question) or answer in _YES_NO_ANSWERS):
-        yield _diagnostic(note, "yes-no-question", "this is a yes/no question",
-                          "ask for the fact itself (qui, quoi, quand, combien, pourquoi…)")
+def _answer_problems(card_type: CardType, question: str, answer: str) -> list[Problem]:
+    """`answer-length`, `yes-no-question` and `answer-in-question`, in this order."""
+    problems: list[Problem] = []
+    answer_words = _words_of(answer.casefold())
+    if len(answer_words) > MAX_ANSWER_WORDS or len(answer) > MAX_ANSWER_CHARS:
+        problems.append(("answer-length", f"the answer has {len(answer_words)} words",
+                         "split it into several cards, one fact each"))
+    if card_type is not CardType.REVERSE and question and (
+            _YES_NO_START.match(question)
+            or answer.casefold().strip(" .!") in _YES_NO_ANSWERS):
+        problems.append(("yes-no-question", "this is a yes/no question",
+                         "ask for the fact itself (qui, quoi, quand, combien, pourquoi…)"))
+    if _gives_answer(question, answer_words):
+        problems.append(("answer-in-question", "the answer appears in the question",
+                         "reword the question so that it does not give the answer away"))
+    return problems
 
 
-def _answer_in_question(note: NoteSpec, language: str) -> Iterable[Finding]:
-    question = " ".join(words(note.fields.get("Question", "")))
-    answer = " ".join(words(note.fields.get("Answer", "")))
-    if len(answer) >= 3 and f" {answer} " in f" {question} ":
-        yield _diagnostic(note, "answer-in-question", "the answer appears in the question",
-                          "reword the question so that it does not give the answer away")
+def _gives_answer(question: str, answer_words: list[str]) -> bool:
+    """The answer's words, in order, are words of the question."""
+    answer = " ".join(answer_words)
+    if len(answer) < 3:
+        return False
+    folded = question.casefold()
+    if not all(word in folded for word in answer_words):  # each is inside the question
+        return False
+    return f" {answer} " in f" {' '.join(_words_of(folded))} "
 
 
-def _gap_length(note: NoteSpec, language: str) -> Iterable[Finding]:
-    for number, gap, _hint in CLOZE_GAP.findall(note.fields.get("Text", "")):
-        hidden = gap.split("::")[0]
-        if len(words(hidden)) > MAX_GAP_WORDS:
-            yield _diagnostic(note, "cloze-gap-length",
-                              f"gap c{number} hides {len(words(hidden))} words",
-                              "hide a key word or two, not a whole clause")
+def _gap_length(text: str) -> list[Problem]:
+    problems = []
+    for number, gap, _hint in CLOZE_GAP.findall(text):
+        hidden = words(gap.split("::")[0])
+        if len(hidden) > MAX_GAP_WORDS:
+            problems.append(("cloze-gap-length", f"gap c{number} hides {len(hidden)} words",
+                             "hide a key word or two, not a whole clause"))
+    return problems
 
 
 def _gap_answer(match: re.Match[str]) -> str:
     return match.group(2)
 
 
-def _typography(note: NoteSpec, language: str) -> Iterable[Finding]:
-    if not language.startswith("fr"):
-        return
-    for name, value in note.fields.items():
-        if not _TYPOGRAPHY_SUSPECTS.search(value):
-            continue
-        text = CLOZE_GAP.sub(_gap_answer, value) if "{{" in value else value
-        if "`" in text:
-            text = _CODE_SPAN.sub("", text)
-        problem = None
-        if '"' in text:
+def _typography(fields: dict[str, str]) -> list[Problem]:
+    problems = []
+    for name, value in fields.items():
+        if "{{" in value or "`" in value:
+            problem = _typography_problem(value)
+        elif '"' in value:  # what _typography_problem finds, cloze and code aside
             problem = 'straight quotes "…"; use « … »'
-        elif "..." in text:
+        elif "..." in value:
             problem = "three dots; use the ellipsis …"
-        elif _NO_SPACE_BEFORE.search(text):
+        elif _space_missing(value):
             problem = "no space before ? ! : or ;"
+        else:
+            continue
         if problem:
-            yield _diagnostic(note, "typography", f"{name}: {problem}",
-                              "write French typography (the spaces become non-breaking)")
+            problems.append(("typography", f"{name}: {problem}",
+                             "write French typography (the spaces become non-breaking)"))
+    return problems
+
+
+def _typography_problem(value: str) -> str | None:
+    if not _TYPOGRAPHY_SUSPECTS.search(value):
+        return None
+    text = CLOZE_GAP.sub(_gap_answer, value) if "{{" in value else value
+    if "`" in text:
+        text = _CODE_SPAN.sub("", text)
+    if '"' in text:
+        return 'straight quotes "…"; use « … »'
+    if "..." in text:
+        return "three dots; use the ellipsis …"
+    if _NO_SPACE_BEFORE.search(text):
+        return "no space before ? ! : or ;"
+    return None
 
 
 # An image or a sound may follow the question mark.
 _MEDIA = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>|\[sound:[^\]]*\]")
 
 
-def _question_form(note: NoteSpec, language: str) -> Iterable[Finding]:
-    if note.type in (CardType.BASIC, CardType.TYPE_IN):
-        question = plain(_MEDIA.sub("", note.fields.get("Question", ""))).rstrip()
-        if question and question[-1] not in "?:…":
-            yield _diagnostic(note, "question-form", "the question does not end with ? or :",
-                              "ask a question, or use a reverse or cloze card")
+def _question_form(question: str, asked: str) -> list[Problem]:
+    """`asked` is plain(question); a media reference needs a `[` or a `<`."""
+    if "[" in question or "<" in question:
+        asked = plain(_MEDIA.sub("", question))
+    asked = asked.rstrip()
+    if asked and asked[-1] not in "?:…":
+        return [("question-form", "the question does not end with ? or :",
+                 "ask a question, or use a reverse or cloze card")]
+    return []
 
 
-NoteRule = Callable[[NoteSpec, str], Iterable[Finding]]
-NOTE_RULES: tuple[NoteRule, ...] = (_answer_length, _yes_no, _answer_in_question,
-                                    _gap_length, _typography, _question_form)
+_ASKED = (CardType.BASIC, CardType.TYPE_IN)
+
+
+def _note_problems(note: NoteSpec, french: bool) -> list[Problem]:
+    """What the rules of a single note find, in the order of RULES."""
+    problems: list[Problem] = []
+    fields = note.fields
+    question = fields.get("Question", "")
+    answer = fields.get("Answer", "")
+    asked = plain(question) if question else ""
+    if answer:
+        problems += _answer_problems(note.type, asked, plain(answer))
+    elif asked and note.type is not CardType.REVERSE and _YES_NO_START.match(asked):
+        problems.append(("yes-no-question", "this is a yes/no question",
+                         "ask for the fact itself (qui, quoi, quand, combien, pourquoi…)"))
+    text = fields.get("Text", "")
+    if "{{c" in text:
+        problems += _gap_length(text)
+    if french:
+        problems += _typography(fields)
+    if question and note.type in _ASKED:
+        problems += _question_form(question, asked)
+    return problems
+
+
+# What a rule of the whole deck found, and in which note.
+Finding = tuple[NoteSpec, Problem]
 
 
 def _ungrounded(notes: Sequence[NoteSpec], has_seed: bool) -> Iterable[Finding]:
     if has_seed:
         for note in notes:
             if not note.source:
-                yield _diagnostic(note, "ungrounded", "no `source`",
-                                  "quote the passage of the article this card teaches")
+                yield note, ("ungrounded", "no `source`",
+                             "quote the passage of the article this card teaches")
 
 
 def _duplicate_sources(notes: Sequence[NoteSpec]) -> Iterable[Finding]:
     first: dict[str, NoteSpec] = {}
+    keys: dict[str, str] = {}  # decks quote a few passages many times
     for note in notes:
         if note.template_id or not note.source:
             continue
-        key = " ".join(words(note.source))
+        key = keys.get(note.source)
+        if key is None:
+            key = keys[note.source] = " ".join(words(note.source))
         if key in first:
-            yield _diagnostic(note, "duplicate-source",
-                              f"same source as card {first[key].id!r} ({first[key].origin})",
-                              "teach each fact once; quote the precise part this card is about")
+            yield note, ("duplicate-source",
+                         f"same source as card {first[key].id!r} ({first[key].origin})",
+                         "teach each fact once; quote the precise part this card is about")
         else:
             first[key] = note
 
@@ -201,7 +275,6 @@ def _near_duplicates(notes: Sequence[NoteSpec]) -> Iterable[Finding]:
         for word in bag:
             frequency[word] += 1
     index: dict[str, list[int]] = defaultdict(list)
-    reported: set[int] = set()
     for i, bag in enumerate(bags):
         if len(bag) < 2:
             continue
@@ -212,17 +285,15 @@ def _near_duplicates(notes: Sequence[NoteSpec]) -> Iterable[Finding]:
         candidates = {j for word in rare for j in index[word]}
         for j in sorted(candidates):
             other = bags[j]
-            similarity = len(bag & other) / len(bag | other)
-            same_answer = _answer_key(asked[i]) == _answer_key(asked[j])
-            # The same question twice is the check's error (`duplicate`), not a near-duplicate.
-            same_question = question_key(asked[i]) == question_key(asked[j])
-            if similarity >= NEAR_DUPLICATE and not (same_answer or same_question) \
-                    and i not in reported:
-                reported.add(i)
-                yield _diagnostic(asked[i], "near-duplicate",
-                                  f"nearly the same question as {asked[j].id!r} "
-                                  f"({asked[j].origin}) with another answer",
-                                  "make the questions say what differs between them")
+            if len(bag & other) / len(bag | other) >= NEAR_DUPLICATE \
+                    and _answer_key(asked[i]) != _answer_key(asked[j]) \
+                    and question_key(asked[i]) != question_key(asked[j]):
+                # (The same question twice is the check's error, `duplicate`.)
+                yield asked[i], ("near-duplicate",
+                                 f"nearly the same question as {asked[j].id!r} "
+                                 f"({asked[j].origin}) with another answer",
+                                 "make the questions say what differs between them")
+                break  # one report per question
         for word in rare:
             index[word].append(i)
 
@@ -235,16 +306,24 @@ def lint(notes: Sequence[NoteSpec], *, language: str, has_seed: bool,
          disabled: Iterable[str] = ()) -> list[Diagnostic]:
     """Every finding of every rule, except those a card, fact or the deck turned off."""
     deck_disabled = set(disabled)
-    findings: list[Finding] = []
+    french = language.startswith("fr")
+    found: list[Diagnostic] = []
+
+    def report(note: NoteSpec, problem: Problem) -> None:
+        code, message, hint = problem
+        if code not in deck_disabled and code not in note.lint_disable:
+            found.append(note_diagnostic(note, message,
+                                         f"{hint}; or add `lint_disable: [{code}]`",
+                                         code, RULES[code].severity))
+
     for note in notes:
-        for rule in NOTE_RULES:
-            findings.extend(rule(note, language))
-    if "ungrounded" not in deck_disabled:
-        findings.extend(_ungrounded(notes, has_seed))
-    if "duplicate-source" not in deck_disabled:
-        findings.extend(_duplicate_sources(notes))
-    if "near-duplicate" not in deck_disabled:
-        findings.extend(_near_duplicates(notes))
-    return [f.diagnostic for f in findings
-            if f.diagnostic.code not in deck_disabled
-            and f.diagnostic.code not in f.note.lint_disable]
+        for problem in _note_problems(note, french):
+            report(note, problem)
+    deck_rules = (("ungrounded", lambda: _ungrounded(notes, has_seed)),
+                  ("duplicate-source", lambda: _duplicate_sources(notes)),
+                  ("near-duplicate", lambda: _near_duplicates(notes)))
+    for code, rule in deck_rules:
+        if code not in deck_disabled:
+            for note, problem in rule():
+                report(note, problem)
+    return found
