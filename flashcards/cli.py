@@ -1,25 +1,32 @@
-"""The `flashcards` command: a thin layer over `flashcards.api`."""
+"""The `flashcards` command: a thin layer over `flashcards.api`.
+
+Start-up stays lean: `build` and `validate` in their usual forms (decks and their own options)
+and `--version` are parsed here and run without importing Typer or Rich (`main`); every other
+command line goes to the Typer app of `flashcards.cli_app`. Output is written plain where Rich
+would print it unchanged, through Rich otherwise (`say`)."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import json
 import os
+import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
-from enum import StrEnum
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from flashcards import __version__
 from flashcards.diagnostics import Diagnostic, Severity, SourceError
 from flashcards.diagnostics import shown_path as _relative
 from flashcards.project import Project, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class _Lazy:
@@ -35,27 +42,79 @@ class _Lazy:
 
 api = _Lazy("flashcards.api")
 
-app = typer.Typer(
-    name="flashcards",
-    help="Turn an article into spaced-repetition decks for Anki.",
-    no_args_is_help=True,
-    add_completion=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
-# NO_COLOR: no ANSI escape at all, even with FORCE_COLOR (Rich alone keeps bold/italic).
-_COLOR_SYSTEM = None if os.environ.get("NO_COLOR") else "auto"
-out = Console(highlight=False, soft_wrap=True, color_system=_COLOR_SYSTEM)
-err = Console(stderr=True, highlight=False, soft_wrap=True, color_system=_COLOR_SYSTEM)
+# The Typer app and its parameter types live in cli_app; `from flashcards.cli import app`
+# still works (module __getattr__ below).
+_TYPER_NAMES = {"app", "DecksArg", "RootOpt", "OutDirOpt", "JsonOpt"}
 
-DecksArg = Annotated[list[str] | None, typer.Argument(
-    help="Deck slugs (folders of decks/); all decks when omitted.", show_default=False,
-    metavar="DECK")]
-RootOpt = Annotated[Path | None, typer.Option(
-    "--root", help="Project folder (default: the nearest folder above with decks/).",
-    file_okay=False)]
-OutDirOpt = Annotated[Path | None, typer.Option(
-    "--out", help="Output folder (default: dist/).", file_okay=False)]
+
+def __getattr__(name: str) -> Any:
+    """`out` and `err` (Rich consoles) and the Typer app, made on first use."""
+    if name in ("out", "err"):
+        return console(stderr=name == "err")
+    if name in _TYPER_NAMES:
+        from flashcards import cli_app
+
+        return getattr(cli_app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Exit(SystemExit):
+    """Ends the command with this exit code, as `typer.Exit` does (Typer lets a SystemExit
+    through; the direct commands run without Typer)."""
+
+
+_consoles: dict[bool, Console] = {}
+
+
+def console(stderr: bool = False) -> Console:
+    """The Rich console of stdout (stderr), made on first use."""
+    if stderr not in _consoles:
+        from rich.console import Console
+
+        # NO_COLOR: no ANSI escape at all, even with FORCE_COLOR (Rich alone keeps bold/italic).
+        color_system = None if os.environ.get("NO_COLOR") else "auto"
+        _consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True,
+                                    color_system=color_system)
+    return _consoles[stderr]
+
+
+def _may_be_terminal(stream: TextIO) -> bool:
+    """Whether Rich could take `stream` for a terminal (and then style or animate it)."""
+    if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return True
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return True  # let Rich decide
+
+
+# Rich replaces `:name:` by an emoji in printed strings (not in Text objects).
+_EMOJI_CODE = re.compile(r":\S*:")
+
+
+def _writes_plain(text: str, stream: TextIO, *, styled: bool, emoji: bool) -> bool:
+    """Whether Rich (markup and highlighting off, soft wrap) prints `text` unchanged on
+    `stream`: printable characters only (Rich expands tabs and drops control codes), no
+    emoji code, nothing Rich could encode differently, no style a terminal would show."""
+    if not text.isprintable() or (emoji and _EMOJI_CODE.search(text)):
+        return False
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if not (text.isascii() or encoding == "utf8"):
+        return False
+    return not (styled and _may_be_terminal(stream))
+
+
+def say(text: str, *, stderr: bool = False, style: str | None = None) -> None:
+    """`text` and a newline on stdout (stderr) as `console().print(text, markup=False)`
+    prints it, without importing Rich when it would print the text unchanged."""
+    stream = sys.stderr if stderr else sys.stdout
+    if _writes_plain(text, stream, styled=style is not None, emoji=True):
+        stream.write(text + "\n")
+        stream.flush()  # as Rich does: stdout and stderr lines stay in order
+    else:
+        console(stderr).print(text, style=style, markup=False)
+
+
 _json_mode = False
 
 
@@ -64,11 +123,6 @@ def _set_json_mode(value: bool) -> bool:
     global _json_mode
     _json_mode = bool(value)
     return value
-
-
-JsonOpt = Annotated[bool, typer.Option(
-    "--json", help="Print the result as JSON on stdout, for scripts.",
-    callback=_set_json_mode)]
 
 
 def emit_json(document: object) -> None:
@@ -87,13 +141,29 @@ def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
         location = _relative(d.file)
         if d.position:
             location += f":{d.position.line}:{d.position.column}"
-        style = "red" if d.severity is Severity.ERROR else "yellow"
-        line = Text(f"{location}: ")
-        line.append(d.severity.value, style=style)
-        line.append(f"[{d.code}]: {d.message}")
-        err.print(line)
+        _print_diagnostic(location, d)
         if d.hint:
-            err.print(Text(f"  hint: {d.hint}"))
+            hint = f"  hint: {d.hint}"
+            if _writes_plain(hint, sys.stderr, styled=False, emoji=False):
+                say(hint, stderr=True)
+            else:
+                from rich.text import Text
+
+                console(stderr=True).print(Text(hint))
+
+
+def _print_diagnostic(location: str, d: Diagnostic) -> None:
+    """`location: severity[code]: message`, the severity in red or yellow on a terminal."""
+    plain = f"{location}: {d.severity.value}[{d.code}]: {d.message}"
+    if _writes_plain(plain, sys.stderr, styled=True, emoji=False):
+        say(plain, stderr=True)
+        return
+    from rich.text import Text
+
+    line = Text(f"{location}: ")
+    line.append(d.severity.value, style="red" if d.severity is Severity.ERROR else "yellow")
+    line.append(f"[{d.code}]: {d.message}")
+    console(stderr=True).print(line)
 
 
 def diagnostics_json(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
@@ -107,28 +177,27 @@ def diagnostics_json(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
             for d in sorted(diagnostics, key=Diagnostic.sort_key)]
 
 
-def _fail_sources(exc: SourceError, outcome: str = "nothing was written") -> typer.Exit:
+def _fail_sources(exc: SourceError, outcome: str = "nothing was written") -> Exit:
     if _json_mode:
         emit_json({"ok": False, "diagnostics": diagnostics_json(exc.diagnostics)})
-        return typer.Exit(1)
+        return Exit(1)
     print_diagnostics(exc.diagnostics)
     errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
-    err.print(f"{plural(errors, 'error')}; {outcome}.",
-              style="red", markup=False)
-    return typer.Exit(1)
+    say(f"{plural(errors, 'error')}; {outcome}.", stderr=True, style="red")
+    return Exit(1)
 
 
-def error_exit(message: str, code: int = 2) -> typer.Exit:
+def error_exit(message: str, code: int = 2) -> Exit:
     """An error that is not in a source file: on stderr, or as `{"ok": false, "error": …}`
     with --json."""
     if _json_mode:
         emit_json({"ok": False, "error": message})
     else:
-        err.print(f"error: {message}", markup=False)
-    return typer.Exit(code)
+        say(f"error: {message}", stderr=True)
+    return Exit(code)
 
 
-def usage_exit(exc: UsageError) -> typer.Exit:
+def usage_exit(exc: UsageError) -> Exit:
     """A usage error: exit 2 (see `error_exit`)."""
     return error_exit(str(exc))
 
@@ -152,21 +221,6 @@ def _project(root: Path | None) -> Project:
         raise usage_exit(exc) from None
 
 
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"flashcards {__version__}", markup=False)
-        raise typer.Exit()
-
-
-@app.callback()
-def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
-) -> None:
-    """Turn an article into spaced-repetition decks for Anki."""
-    _set_json_mode(False)  # each command's own --json sets it again
-
-
 def _validated(project: Project, decks: list[str]
                ) -> tuple[dict[str, api.PreparedDeck], list[Diagnostic]]:
     """Every deck checked, and their warnings; exit 1 on any error (shown with the warnings)."""
@@ -182,14 +236,9 @@ def _validated(project: Project, decks: list[str]
     return prepared, warnings
 
 
-@app.command(short_help="Check decks without writing anything.")
-def validate(decks: DecksArg = None, root: RootOpt = None, json_output: JsonOpt = False
-             ) -> None:
-    """Check decks without writing anything.
-
-    Example: flashcards validate dojo
-    """
-    results, warnings = _validated(_project(root), decks or [])
+def validate(decks: list[str], root: Path | None, json_output: bool) -> None:
+    """`flashcards validate`: every deck checked, nothing written."""
+    results, warnings = _validated(_project(root), decks)
     if json_output:
         emit_json({"ok": True, "decks": [
             {"slug": slug, "notes": len(deck.notes), "cards": deck.card_count()}
@@ -198,20 +247,20 @@ def validate(decks: DecksArg = None, root: RootOpt = None, json_output: JsonOpt 
         return
     print_diagnostics(warnings)
     for slug, deck in results.items():
-        out.print(f"{slug}: ok, {len(deck.notes)} notes, {deck.card_count()} cards",
-                  markup=False)
+        say(f"{slug}: ok, {len(deck.notes)} notes, {deck.card_count()} cards")
 
 
 @contextlib.contextmanager
 def _deck_progress(verb: str) -> Iterator[Callable[[str], None] | None]:
     """A progress bar on a terminal (none when piped): one step per deck."""
-    if not err.is_terminal:
+    if not (_may_be_terminal(sys.stderr) and console(stderr=True).is_terminal):
         yield None
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     with Progress(SpinnerColumn(), TextColumn(f"{verb} decks… {{task.completed}} done"),
-                  TextColumn("{task.description}"), console=err, transient=True) as bar:
+                  TextColumn("{task.description}"), console=console(stderr=True),
+                  transient=True) as bar:
         task = bar.add_task("", total=None)
         yield lambda slug: bar.update(task, advance=1, description=slug)
 
@@ -232,46 +281,34 @@ def _all_up_to_date(project: Project, decks: list[str], out_dir: Path | None) ->
         return False
     for deck_dir, record in records:
         assert record is not None
-        out.print(f"{deck_dir.name}: {record.get('notes')} notes, {record.get('cards')} cards → "
-                  f"{_relative(out_dir / (deck_dir.name + '.apkg'))} (up to date)", markup=False)
+        say(f"{deck_dir.name}: {record.get('notes')} notes, {record.get('cards')} cards → "
+            f"{_relative(out_dir / (deck_dir.name + '.apkg'))} (up to date)")
     return True
 
 
-@app.command(short_help="Build dist/<slug>.apkg for each deck and update its lock.")
-def build(
-    decks: DecksArg = None,
-    root: RootOpt = None,
-    out_dir: OutDirOpt = None,
-    new_notetype_version: Annotated[bool, typer.Option(
-        "--new-notetype-version",
-        help="Accept a notetype field change by moving its cards to a new notetype.")] = False,
-    json_output: JsonOpt = False,
-) -> None:
-    """Build decks into .apkg packages (dist/<slug>.apkg) and update each deck's lock.
-
-    Example: flashcards build dojo --out dist/
-    """
+def build(decks: list[str], root: Path | None, out_dir: Path | None,
+          new_notetype_version: bool, json_output: bool) -> None:
+    """`flashcards build`: every deck packed and its lock updated."""
     project = _project(root)
-    if not (new_notetype_version or json_output) and \
-            _all_up_to_date(project, decks or [], out_dir):
+    if not (new_notetype_version or json_output) and _all_up_to_date(project, decks, out_dir):
         return
     try:
         with _deck_progress("building") as advance:
-            results = api.build(project, decks or [], out_dir,
+            results = api.build(project, decks, out_dir,
                                 new_notetype_version=new_notetype_version, progress=advance)
     except UsageError as exc:
         raise usage_exit(exc) from None
     except SourceError as exc:
         raise _fail_sources(exc) from None
     except OSError as exc:
-        err.print(f"error: cannot write the package: {exc}", markup=False)
-        err.print("  hint: free some disk space or check the folder's permissions; the previous "
-                  "packages and locks are unchanged", markup=False)
-        raise typer.Exit(1) from None
+        say(f"error: cannot write the package: {exc}", stderr=True)
+        say("  hint: free some disk space or check the folder's permissions; the previous "
+            "packages and locks are unchanged", stderr=True)
+        raise Exit(1) from None
     except KeyboardInterrupt:
-        err.print("interrupted: every package and lock is either the previous one or the new "
-                  "one, whole; no temporary file is left", markup=False)
-        raise typer.Exit(130) from None
+        say("interrupted: every package and lock is either the previous one or the new "
+            "one, whole; no temporary file is left", stderr=True)
+        raise Exit(130) from None
     if json_output:
         emit_json({"ok": True, "decks": [
             {"slug": r.slug, "package": _relative(r.package), "notes": r.note_count,
@@ -281,268 +318,110 @@ def build(
         return
     for result in results:
         print_diagnostics(list(result.warnings))
-        out.print(f"{result.slug}: {result.note_count} notes, {result.card_count} cards → "
-                  f"{_relative(result.package)} ({result.summary})", markup=False)
+        say(f"{result.slug}: {result.note_count} notes, {result.card_count} cards → "
+            f"{_relative(result.package)} ({result.summary})")
 
 
-class DiffFormat(StrEnum):
-    TEXT = "text"
-    MD = "md"
+def show_version() -> None:
+    say(f"flashcards {__version__}")
 
 
-@app.command(short_help="What the next build changes: added, changed, removed.")
-def diff(
-    decks: DecksArg = None,
-    root: RootOpt = None,
-    format: Annotated[DiffFormat, typer.Option(
-        "--format", help="text, or md for release notes to paste for the class.")
-    ] = DiffFormat.TEXT,
-    json_output: JsonOpt = False,
-) -> None:
-    """Show what the next build changes: added, changed (word diff) and removed cards.
+# The direct commands: for each, its flags and its folder options (`--root`, `--out`), as
+# cli_app declares them.
+_DIRECT: dict[str, tuple[set[str], dict[str, str], Callable[..., None]]] = {
+    "build": ({"--new-notetype-version", "--json"}, {"--root": "root", "--out": "out_dir"},
+              build),
+    "validate": ({"--json"}, {"--root": "root"}, validate),
+}
 
-    Example: flashcards diff dojo --format md
-    """
-    import dataclasses
 
-    from flashcards.changelog import format_markdown, format_text
-    from flashcards.changes import pending_changes
-    from flashcards.lock import UNRELEASED
-
-    project = _project(root)
-    with exit_on_error():
-        plans = api.diff(project, decks or [])
-    if json_output:
-        emit_json({"ok": True, "decks": {slug: {
-            "summary": plan.summary(),
-            "changes": [{"kind": c.kind.value, "id": c.id, "fields": c.field_diffs()}
-                        for c in plan.changes]} for slug, plan in plans.items()},
-            "diagnostics": diagnostics_json([w for p in plans.values() for w in p.warnings])})
-        return
-    for slug, plan in plans.items():
-        print_diagnostics(plan.warnings)
-        if format is DiffFormat.MD:  # release notes of everything the next release carries
-            text = format_markdown(plan.lock.deck_name or slug, UNRELEASED,
-                                   dataclasses.replace(plan, changes=pending_changes(plan)),
-                                   plan.language, plan.renamed_from)
+def direct_command(args: list[str]) -> Callable[[], None] | None:
+    """The call that Typer would make for `args` when they are a direct command in a form
+    that Typer accepts as it is; None for anything else (help, errors, completion, other
+    commands, a repeated option, `--`…), which Typer then handles, and explains."""
+    if args == ["--version"]:
+        return show_version
+    if not args or args[0] not in _DIRECT or _completing():
+        return None
+    flags, folder_options, run = _DIRECT[args[0]]
+    decks: list[str] = []
+    given: dict[str, Any] = {}
+    rest = iter(args[1:])
+    for arg in rest:
+        if not arg.startswith("-"):
+            decks.append(arg)
+            continue
+        name, equals, value = arg.partition("=")
+        if name in given:
+            return None
+        if name in flags and not equals:
+            given[name] = True
+        elif name in folder_options:
+            folder = _folder_option(value if equals else next(rest, None))
+            if folder is None:
+                return None
+            given[name] = folder
         else:
-            text = format_text(slug, plan)
-        out.print(text, markup=False, highlight=False, soft_wrap=True)
+            return None
+    options = {name.removeprefix("--").replace("-", "_"): given.get(name, False)
+               for name in flags}
+    options |= {parameter: given.get(name) for name, parameter in folder_options.items()}
+    options["json_output"] = options.pop("json")
+    return partial(_run_direct, run, decks, **options)
 
 
-@app.command(short_help="Bump a deck's version, build it, write CHANGELOG.md.")
-def release(
-    deck: Annotated[str, typer.Argument(help="The deck slug.", metavar="DECK")],
-    major: Annotated[bool, typer.Option("--major", help="Bump the major version.")] = False,
-    minor: Annotated[bool, typer.Option("--minor", help="Bump the minor version (default).")
-                     ] = False,
-    patch: Annotated[bool, typer.Option("--patch", help="Bump the patch version.")] = False,
-    root: RootOpt = None,
-    json_output: JsonOpt = False,
-) -> None:
-    """Bump a deck's version, build it and record the changes in its CHANGELOG.md.
-
-    Example: flashcards release dojo --patch
-    """
-    from flashcards.release import Part
-    from flashcards.release import release as do_release
-
-    if major + minor + patch > 1:
-        raise usage_exit(UsageError("choose one of --major, --minor, --patch"))
-    part = Part.MAJOR if major else Part.PATCH if patch else Part.MINOR
-    project = _project(root)
-    with exit_on_error():
-        result = do_release(project, deck, part)
-    if json_output:
-        emit_json({"ok": True, "deck": deck, "version": result.version,
-                   "summary": result.summary,
-                   "package": _relative(result.build.package),
-                   "notes_markdown": result.notes_markdown,
-                   "diagnostics": diagnostics_json(list(result.build.warnings))})
-        return
-    print_diagnostics(list(result.build.warnings))
-    out.print(f"{deck}: released {result.version} ({result.summary}) → "
-              f"{_relative(result.build.package)}", markup=False)
-    out.print(result.notes_markdown, markup=False)
+def _completing() -> bool:
+    """Whether a shell asks for completions (`_FLASHCARDS_COMPLETE=…`): Typer answers."""
+    return any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ)
 
 
-@app.command("lint", short_help="Check card quality (one fact per card, no yes/no…).")
-def lint_command(
-    decks: DecksArg = None,
-    root: RootOpt = None,
-    rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
-    json_output: JsonOpt = False,
-) -> None:
-    """Check card quality: one fact per card, no yes/no questions, no answer in the question…
-
-    Example: flashcards lint dojo --strict
-    """
-    from flashcards.lint import RULES
-
-    if rules:
-        if json_output:
-            emit_json([{"code": r.code, "severity": r.severity.value, "summary": r.summary}
-                       for r in RULES.values()])
-            return
-        for rule in RULES.values():
-            out.print(f"{rule.code:<20} {rule.severity.value:<8} {rule.summary}", markup=False)
-        return
-    results, warnings = _validated(_project(root), decks or [])
-    if json_output:
-        emit_json({"ok": not (strict and warnings), "decks": [
-            {"slug": slug, "notes": len(deck.notes), "warnings": len(deck.report.warnings)}
-            for slug, deck in results.items()],
-            "diagnostics": diagnostics_json(warnings)})
-        if strict and warnings:
-            raise typer.Exit(1)
-        return
-    print_diagnostics(warnings)
-    for slug, deck in results.items():
-        count = len(deck.report.warnings)
-        out.print(f"{slug}: {len(deck.notes)} notes, {plural(count, 'warning')}",
-                  markup=False)
-    if strict and warnings:
-        raise typer.Exit(1)
-
-
-@app.command(short_help="Which sentences of the article the deck teaches.")
-def coverage(
-    deck: Annotated[str, typer.Argument(help="The deck slug.", metavar="DECK")],
-    root: RootOpt = None,
-    html_out: Annotated[Path | None, typer.Option(
-        "--html", help="Write the article with covered sentences highlighted here.",
-        dir_okay=False)] = None,
-    minimum: Annotated[float | None, typer.Option(
-        "--min", help="Fail (exit 1) below this percentage of factual sentences.")] = None,
-    json_output: JsonOpt = False,
-) -> None:
-    """Show which sentences of the article the deck teaches, paragraph by paragraph.
-
-    Example: flashcards coverage dojo --html dist/dojo-coverage.html --min 90
-    """
-    from rich.table import Table
-
-    from flashcards.coverage import html_report, table
-
-    project = _project(root)
-    with exit_on_error():
-        deck_data, report = api.coverage(project, deck)
-    below = minimum is not None and 100 * report.ratio < minimum
-    if html_out:
-        from flashcards.write import write_text_atomic
-
-        write_text_atomic(html_out, html_report(report, deck_data.sources.config.name,
-                                                deck_data.notes))
-    if json_output:
-        emit_json({"ok": not below, "deck": deck, "ratio": round(report.ratio, 4),
-                   "factual": len(report.factual),
-                   "covered": sum(s.covered for s in report.factual),
-                   "paragraphs": [{"paragraph": label, "factual": factual, "covered": covered}
-                                  for label, factual, covered, _ in table(report)],
-                   "uncovered": [s.text for s in report.factual if not s.covered],
-                   "html": _relative(html_out) if html_out else None})
-        if below:
-            raise typer.Exit(1)
-        return
-    grid = Table("paragraph", "factual", "covered", "%", title=f"{deck}: coverage")
-    for label, factual, covered, percent in table(report):
-        grid.add_row(label, str(factual), str(covered), percent)
-    grid.add_row("total", str(len(report.factual)),
-                 str(sum(s.covered for s in report.factual)), f"{100 * report.ratio:.1f}%")
-    out.print(grid)
-    if html_out:
-        out.print(f"wrote {_relative(html_out)}", markup=False)
-    if below:
-        err.print(f"coverage {100 * report.ratio:.1f}% is below {minimum}%", markup=False)
-        raise typer.Exit(1)
-
-
-@app.command("list", short_help="List the decks with their note and card counts.")
-def list_decks(root: RootOpt = None, json_output: JsonOpt = False) -> None:
-    """List the decks with their note and card counts.
-
-    Example: flashcards list
-    """
-    project = _project(root)
-    results = api.validate(project)
-    if json_output:
-        emit_json([{"slug": slug, "name": deck.sources.config.name, "valid": True,
-                    "notes": len(deck.notes), "cards": deck.card_count()}
-                   if isinstance(deck, api.PreparedDeck) else
-                   {"slug": slug, "valid": False, "problems": len(deck.diagnostics)}
-                   for slug, deck in results.items()])
-        return
-    for slug, deck in results.items():
-        if isinstance(deck, api.PreparedDeck):
-            config = deck.sources.config
-            typer.echo(f"{slug}\t{config.name}\t{len(deck.notes)} notes\t"
-                       f"{deck.card_count()} cards")
-        else:
-            typer.echo(f"{slug}\tinvalid ({len(deck.diagnostics)} problems: run "
-                       f"flashcards validate {slug})")
-
-
-@app.command(short_help="Print the JSON Schemas of the source files.")
-def schema(
-    file: Annotated[str | None, typer.Argument(
-        help="deck, cards, facts or templates; all of them when omitted.", metavar="FILE")
-    ] = None,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Write <file>.schema.json files into this folder.", file_okay=False)
-    ] = None,
-    json_output: JsonOpt = False,
-) -> None:
-    """Print the JSON Schema of the source files, for editors (JSON with or without --json).
-
-    Example: flashcards schema cards --out schemas/
-    """
-    from flashcards.schema import json_schemas
-
-    schemas = json_schemas()
-    if file is not None and file not in schemas:
-        raise usage_exit(UsageError(f"unknown file {file!r}; choose one of "
-                                    f"{', '.join(schemas)}"))
-    chosen = {file: schemas[file]} if file else schemas
-    if out_dir:
-        from flashcards.write import write_text_atomic
-
-        written = []
-        for name, value in chosen.items():
-            target = out_dir / f"{name}.schema.json"
-            write_text_atomic(target, json.dumps(value, indent=2, ensure_ascii=False) + "\n")
-            written.append(_relative(target))
-        if json_output:
-            emit_json({"ok": True, "written": written})
-        else:
-            for target_name in written:
-                out.print(f"wrote {target_name}", markup=False)
-        return
-    document = chosen[file] if file else chosen
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-
-
-# Commands that live in their own modules register themselves on `app` when imported.
-from flashcards import cli_author, cli_share  # noqa: E402, F401
-
-
-def _up_to_date_fast_path(args: list[str]) -> bool:
-    """`flashcards build [DECK…]` with every package up to date answers before Typer parses
-    the command line: Typer's parameter coercion alone (it builds pydantic adapters) costs
-    more than the check of the locks."""
-    if not args or args[0] != "build" or any(a.startswith("-") for a in args[1:]):
-        return False
+def _folder_option(value: str | None) -> Path | None:
+    """A `--root`/`--out` value as Typer gives it (a folder that need not exist); None when
+    Typer could refuse it (a file, unreadable, empty, like an option…) or read it otherwise."""
+    if not value or value.startswith("-") or "\0" in value:
+        return None
     try:
-        return _all_up_to_date(Project.find(), args[1:], None)
-    except UsageError:
-        return False
+        status = os.stat(value)
+    except OSError:
+        return Path(value)
+    except ValueError:
+        return None
+    if stat.S_ISREG(status.st_mode) or not os.access(value, os.R_OK):
+        return None
+    return Path(value)
+
+
+def _run_direct(run: Callable[..., None], decks: list[str], *, json_output: bool,
+                **options: Any) -> None:
+    """`run` as Typer runs a command: --json set first; an interrupt exits 130, end of input
+    'Aborted!', a closed pipe exits 1 quietly."""
+    _set_json_mode(json_output)
+    try:
+        run(decks, json_output=json_output, **options)
+    except KeyboardInterrupt:
+        raise Exit(130) from None
+    except EOFError:
+        sys.stderr.write("\nAborted!\n")
+        raise Exit(1) from None
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        from typer._click.utils import PacifyFlushWrapper
+
+        sys.stdout = PacifyFlushWrapper(sys.stdout)  # type: ignore[assignment]
+        sys.stderr = PacifyFlushWrapper(sys.stderr)  # type: ignore[assignment]
+        raise Exit(1) from None
 
 
 def main() -> None:
-    if _up_to_date_fast_path(sys.argv[1:]):
+    call = direct_command(sys.argv[1:])
+    if call is not None:
+        call()
         return
     try:
-        app()
+        from flashcards.cli_app import run_typer
+
+        run_typer()
     except KeyboardInterrupt:
-        err.print("interrupted; nothing was written.", markup=False)
+        say("interrupted; nothing was written.", stderr=True)
         sys.exit(130)

@@ -14,17 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from flashcards import cli
-from flashcards.cli import (
-    DecksArg,
-    JsonOpt,
-    RootOpt,
-    app,
-    emit_json,
-    err,
-    exit_on_error,
-    out,
-    plural,
-)
+from flashcards.cli import emit_json, exit_on_error, plural, say
+from flashcards.cli_app import DecksArg, JsonOpt, OutDirOpt, RootOpt, app
 from flashcards.diagnostics import SourceError
 from flashcards.project import Project, UsageError
 
@@ -69,10 +60,10 @@ def init(
         emit_json({"ok": True, **result.to_json()})
         return
     for path in result.written:
-        out.print(f"created {shown(path)}", markup=False)
-    out.print("next steps:", markup=False)
+        say(f"created {shown(path)}")
+    say("next steps:")
     for step in result.next_steps():
-        out.print(f"  {step}", markup=False)
+        say(f"  {step}")
 
 
 def _ask_type(default: str) -> str:
@@ -82,7 +73,7 @@ def _ask_type(default: str) -> str:
         answer = typer.prompt(f"type ({', '.join(CARD_TYPES)})", default=default, err=True)
         if answer.strip() in CARD_TYPES:
             return answer.strip()
-        err.print(f"unknown type {answer!r}", markup=False)
+        say(f"unknown type {answer!r}", stderr=True)
 
 
 def _ask_source(seed: Seed | None, typed: str) -> str | None:
@@ -91,9 +82,9 @@ def _ask_source(seed: Seed | None, typed: str) -> str | None:
 
     while typed and seed is not None and not seed.contains(typed):
         choices = closest_sentences(seed, typed)
-        err.print(f"not found in the seed {seed.id!r}: «{typed}»", markup=False)
+        say(f"not found in the seed {seed.id!r}: «{typed}»", stderr=True)
         for number, sentence in enumerate(choices, start=1):
-            err.print(f"  {number}. {sentence}", markup=False)
+            say(f"  {number}. {sentence}", stderr=True)
         numbers = [str(n) for n in range(1, len(choices) + 1)]
         answer = typer.prompt(
             f"use a sentence ({'/'.join(numbers) or '-'}), r to retype, n for no source",
@@ -113,7 +104,7 @@ def _ask_card(seed: Seed | None, card_type: str) -> tuple[str, str, str | None, 
     cloze = card_type == "cloze"
     question = typer.prompt("text with {{c1::gaps}}" if cloze else "question", err=True)
     while cloze and "{{c" not in question:
-        err.print("a cloze needs at least one gap, such as {{c1::2021}}", markup=False)
+        say("a cloze needs at least one gap, such as {{c1::2021}}", stderr=True)
         question = typer.prompt("text with {{c1::gaps}}", err=True)
     answer = None if cloze else typer.prompt("answer", err=True)
     typed = typer.prompt("source (a passage of the article; empty: none)", default="",
@@ -168,7 +159,7 @@ def add(
                    "diagnostics": cli.diagnostics_json(result.warnings)})
         return
     cli.print_diagnostics(result.warnings)
-    out.print(f"added {result.id!r} to {shown(result.file)}:{result.line}", markup=False)
+    say(f"added {result.id!r} to {shown(result.file)}:{result.line}")
 
 
 @app.command("import", short_help="Import cards from a CSV/TSV sheet or an .apkg.")
@@ -192,6 +183,7 @@ def import_command(
 
     project = _project_or_here(root)
     # Reading, then checking the deck, can take seconds: a spinner on a terminal.
+    err = cli.console(stderr=True)
     working = err.status(f"importing {file.name}…") if err.is_terminal and not json_output \
         else contextlib.nullcontext()
     with exit_on_error(), working:
@@ -202,17 +194,17 @@ def import_command(
         raise typer.Exit(1 if failed else 0)
     details = ", ".join(f"{key.replace('_', ' ')} {value}"
                         for key, value in result.details.items())
-    out.print(f"read {file.name} ({result.format}): {details}", markup=False)
+    say(f"read {file.name} ({result.format}): {details}")
     verb = "would import" if dry_run else "imported"
     created = " (new deck)" if result.created_deck else ""
-    out.print(f"{verb} {plural(len(result.cards), 'card')} into "
-              f"{shown(project.decks_dir / into / 'cards.yaml')}{created}", markup=False)
+    say(f"{verb} {plural(len(result.cards), 'card')} into "
+        f"{shown(project.decks_dir / into / 'cards.yaml')}{created}")
     if result.skipped:
-        err.print(f"skipped {len(result.skipped)}:", markup=False)
+        say(f"skipped {len(result.skipped)}:", stderr=True)
         for skipped in result.skipped:
-            err.print(f"  {skipped.where}: {skipped.reason}", markup=False)
+            say(f"  {skipped.where}: {skipped.reason}", stderr=True)
     for note in result.notes:
-        err.print(f"note: {note}", markup=False)
+        say(f"note: {note}", stderr=True)
     if failed:
         raise typer.Exit(1)
 
@@ -234,27 +226,26 @@ def _rebuild_json(rebuild: Rebuild) -> dict[str, object]:
 def _print_rebuild(rebuild: Rebuild) -> None:
     stamp = time.strftime("%H:%M:%S")
     changed = ", ".join(shown(p) for p in rebuild.changed)
-    out.print(f"[{stamp}] build {rebuild.number}: "
-              f"{f'{changed} changed' if changed else 'first build'}", markup=False)
+    say(f"[{stamp}] build {rebuild.number}: "
+        f"{f'{changed} changed' if changed else 'first build'}")
     if isinstance(rebuild.error, SourceError):
         cli.print_diagnostics(rebuild.error.diagnostics)
-        err.print(f"[{stamp}] build {rebuild.number} failed: "
-                  f"{plural(len(rebuild.error.diagnostics), 'problem')}; the previous "
-                  "packages are unchanged", markup=False)
+        say(f"[{stamp}] build {rebuild.number} failed: "
+            f"{plural(len(rebuild.error.diagnostics), 'problem')}; the previous "
+            "packages are unchanged", stderr=True)
     elif rebuild.error is not None:
-        err.print(f"error: {rebuild.error}", markup=False)
+        say(f"error: {rebuild.error}", stderr=True)
     for result in rebuild.results:
         cli.print_diagnostics(list(result.warnings))
-        out.print(f"[{stamp}] {result.slug}: {result.note_count} notes, "
-                  f"{result.card_count} cards → {shown(result.package)} ({result.summary})",
-                  markup=False)
+        say(f"[{stamp}] {result.slug}: {result.note_count} notes, "
+            f"{result.card_count} cards → {shown(result.package)} ({result.summary})")
 
 
 @app.command(short_help="Build, then rebuild on every save.")
 def watch(
     decks: DecksArg = None,
     root: RootOpt = None,
-    out_dir: cli.OutDirOpt = None,
+    out_dir: OutDirOpt = None,
     max_builds: Annotated[int | None, typer.Option(
         "--max-builds", min=1, help="Stop after this many builds (for scripts and tests).")
     ] = None,
@@ -271,8 +262,7 @@ def watch(
     with exit_on_error():
         builds = watch_loop(cli._project(root), decks or [], out_dir, max_builds=max_builds)
     if not json_output:
-        err.print(f"watching {', '.join(decks or ['every deck'])} (Ctrl-C to stop)",
-                  markup=False)
+        say(f"watching {', '.join(decks or ['every deck'])} (Ctrl-C to stop)", stderr=True)
     for rebuild in builds:
         if json_output:
             sys.stdout.write(json.dumps(_rebuild_json(rebuild), ensure_ascii=False) + "\n")

@@ -8,19 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flashcards.cli import (
-    DecksArg,
-    JsonOpt,
-    RootOpt,
-    _project,
-    app,
-    emit_json,
-    err,
-    error_exit,
-    exit_on_error,
-    out,
-    plural,
-)
+from flashcards.cli import _project, emit_json, error_exit, exit_on_error, plural, say
+from flashcards.cli_app import DecksArg, JsonOpt, RootOpt, app
 
 if TYPE_CHECKING:
     from flashcards.verify import VerifyReport
@@ -55,7 +44,7 @@ def verify(
             exit_code = max(exit_code, 2 if isinstance(exc, UsageError) else 1)
             documents.append({"package": str(package), "ok": False, "error": str(exc)})
             if not json_output:
-                err.print(f"error: {exc}", markup=False)
+                say(f"error: {exc}", stderr=True)
             continue
         documents.append(report.to_dict())
         if not report.ok:
@@ -69,15 +58,14 @@ def verify(
 
 
 def _print_report(report: VerifyReport) -> None:
-    out.print(f"{report.package}: {report.notes} notes, {report.cards} cards, "
-              f"{len(report.media)} media files", markup=False)
-    out.print(f"  decks: {', '.join(report.decks) or 'none'}", markup=False)
-    out.print(f"  notetypes: {', '.join(report.notetypes) or 'none'}", markup=False)
+    say(f"{report.package}: {report.notes} notes, {report.cards} cards, "
+        f"{len(report.media)} media files")
+    say(f"  decks: {', '.join(report.decks) or 'none'}")
+    say(f"  notetypes: {', '.join(report.notetypes) or 'none'}")
     for finding in report.findings:
-        err.print(f"  {finding}", markup=False)
+        say(f"  {finding}", stderr=True)
     count = len(report.findings)
-    out.print("  ok: no finding" if report.ok else f"  {plural(count, 'finding')}",
-              markup=False)
+    say("  ok: no finding" if report.ok else f"  {plural(count, 'finding')}")
 
 
 # The same formats as flashcards.export.ExportFormat, which `--help` must not import (start-up
@@ -120,4 +108,4 @@ def export(
                     "notes": r.notes, "cards": r.cards} for r in results])
         return
     for r in results:
-        out.print(f"{r.slug}: {r.notes} notes, {r.cards} cards → {r.path}", markup=False)
+        say(f"{r.slug}: {r.notes} notes, {r.cards} cards → {r.path}")
