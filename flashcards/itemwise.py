@@ -8,11 +8,15 @@ locates them."""
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from flashcards.load import Document, ListItems
+
 M = TypeVar("M", bound=BaseModel)
+SLICE = 2_000  # items parsed and validated at a time by `load_items`
 
 
 @cache
@@ -25,6 +29,37 @@ def _list_field(model: type[BaseModel]) -> tuple[str, TypeAdapter[Any]] | None:
         return None
     [item] = get_args(info.annotation)
     return name, TypeAdapter(item)
+
+
+@cache
+def _list_adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
+    return TypeAdapter(model.model_fields[_list_field(model)[0]].annotation)  # type: ignore[index]
+
+
+def load_items(path: Path, model: type[M]) -> tuple[Document, M] | None:
+    """A valid big list file (`cards.yaml`, `facts.yaml`) and its model, read and validated
+    a slice of items at a time (`ListItems`); None when the file is not laid out for it or
+    anything in it is wrong: `load_yaml` then `validate_document` give the same model, or
+    the errors, with their positions. Raises the SourceError of an unreadable file."""
+    found = _list_field(model)
+    if found is None:
+        return None
+    name, _ = found
+    items = ListItems.read(path, name)
+    if items is None:
+        return None
+    adapter = _list_adapter(model)
+    validated: list[Any] = []
+    count = len(items.lines)
+    for first in range(0, count, SLICE):
+        parsed = items.parse(first, min(first + SLICE, count))
+        if parsed is None:
+            return None
+        try:
+            validated += adapter.validate_python(parsed)
+        except (ValidationError, ValueError, TypeError, OverflowError, RecursionError):
+            return None  # the item-by-item validation finds and places every error
+    return items.document(), model.model_validate({name: validated})
 
 
 def validate_items(model: type[M], data: Any) -> tuple[M | None, list[Any]] | None:

@@ -6,6 +6,7 @@ no language-specific tags, no aliases, bounded size and nesting.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ _PLAIN_COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.M)
 # YAML forbids these (C0 and C1 controls but tab, newline, CR and NEL; DEL).
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_ASCII_CONTROLS = bytes([*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f])
+_C1_CONTROLS = re.compile(b"\xc2[\x80-\x84\x86-\x9f]")  # U+0080-U+009F but NEL, in UTF-8
 
 Path_ = tuple[str | int, ...]
 
@@ -58,6 +61,14 @@ class Document:
     _values: dict[Path_, Position] | None = field(default=None, repr=False)
     _keys: dict[Path_, Position] | None = field(default=None, repr=False)
     _item_lines: dict[str, list[int] | None] | None = field(default=None, repr=False)
+    # The text as UTF-8, kept instead of `text` by `ListItems` (a big list file): decoded only
+    # when a position is asked for, to report an error.
+    raw: bytes | None = field(default=None, repr=False)
+
+    def source_text(self) -> str:
+        if self.text is None and self.raw is not None:
+            self.text = self.raw.decode("utf-8")
+        return self.text or ""
 
     @property
     def value_positions(self) -> dict[Path_, Position]:
@@ -76,7 +87,7 @@ class Document:
     def _locate(self) -> None:
         self._values, self._keys = {}, {}
         try:
-            node = yaml.compose(self.text or "", Loader=_Loader)
+            node = yaml.compose(self.source_text(), Loader=_Loader)
         except yaml.YAMLError:
             return
         if node is not None:
@@ -89,7 +100,7 @@ class Document:
         if self._item_lines is None:
             self._item_lines = {}
         if key not in self._item_lines:
-            self._item_lines[key] = _scan_items(self.text or "", key, self.data)
+            self._item_lines[key] = _scan_items(self.source_text(), key, self.data)
         return self._item_lines[key]
 
     def position(self, loc: Path_, *, key: bool = False) -> Position | None:
@@ -155,8 +166,8 @@ def _iconv_command(encoding: str, path: Path) -> str:
     return f"iconv -f {encoding} -t utf-8 {quoted} > {new} && mv {new} {quoted}"
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text file (BOM and CRLF accepted) or raise a SourceError saying why not."""
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a source file, or a SourceError saying why they cannot be read."""
     try:
         if path.is_dir():
             raise SourceError([Diagnostic(path, "is a directory, not a file",
@@ -167,11 +178,16 @@ def read_text(path: Path) -> str:
             raise SourceError([Diagnostic(
                 path, f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})",
                 "split the deck into several decks", code="too-large")])
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise SourceError([Diagnostic(path, f"cannot read the file: {exc.strerror or exc}",
                                       "check that it exists and that you may read it",
                                       code="unreadable")]) from None
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file (BOM and CRLF accepted) or raise a SourceError saying why not."""
+    raw = read_bytes(path)
     utf16 = _utf16(raw)
     if utf16:
         raise SourceError([Diagnostic(
@@ -199,8 +215,9 @@ def read_text(path: Path) -> str:
             f"{'Windows-1252' if legacy == 'windows-1252' else 'Latin-1 (ISO-8859-1)'}",
             f"convert the file to UTF-8, e.g. `{_iconv_command(legacy, path)}` or 'Save as… "
             "UTF-8' in your editor", Position(line, column), code="encoding")]) from None
-    text = text.replace("\r\n", "\n")
-    control = _CONTROL_CHARS.search(text)
+    if b"\r" in raw:
+        text = text.replace("\r\n", "\n")
+    control = _CONTROL_CHARS.search(text) if _has_control(raw) else None
     if control:
         raise SourceError([Diagnostic(
             path, f"invalid character U+{ord(control.group()):04X} (a control character)",
@@ -208,6 +225,13 @@ def read_text(path: Path) -> str:
             "processor); write `\\t` or `\\n` inside double quotes if you meant one",
             Position.of_offset(text, control.start()), code="encoding")])
     return text
+
+
+def _has_control(raw: bytes) -> bool:
+    """Whether the UTF-8 `raw` may hold a character of _CONTROL_CHARS: the same test on bytes,
+    several times faster than the regular expression on the text."""
+    return len(raw.translate(None, _ASCII_CONTROLS)) != len(raw) or (
+        b"\xc2" in raw and _C1_CONTROLS.search(raw) is not None)
 
 
 def _utf16(raw: bytes) -> str | None:
@@ -257,6 +281,17 @@ def _maybe_tag(text: str) -> bool:
     return False
 
 
+def _maybe_tag_utf8(raw: bytes) -> bool:
+    """_maybe_tag of the text that `raw` encodes (the characters it tests are ASCII)."""
+    at = raw.find(b"!")
+    while at >= 0:
+        if (at == 0 or raw[at - 1:at] in b" \t\n[{,") and raw[at + 1:at + 2] not in (
+                b"", b" ", b"\t", b"\n"):
+            return True
+        at = raw.find(b"!", at + 1)
+    return False
+
+
 def _suspicious(data: Any) -> bool:
     """Nested too deep, or holding a number too long to be turned into text (level by
     level: a deck's hundred thousand cards are one level)."""
@@ -274,6 +309,83 @@ def _suspicious(data: Any) -> bool:
             return False
         level = below
     return True
+
+
+_BLANK_LINES = rb"(?:[ \t]*(?:#[^\n]*)?\n)*"  # empty, blank or comment lines
+_LONG_ITEM = 3_500  # bytes: an item this short cannot hold an int of 14,000 bits (_suspicious)
+
+
+@dataclass
+class ListItems:
+    """A file that is one block list under `key` (`cards:` then `  - …` items, the layout
+    the tool writes), cut at its items to be parsed a slice at a time: the parsed data of
+    100,000 cards (and yaml-rs's own tree of it) is never held whole.
+
+    Only for a file whose every line, below `key:`, is blank, a comment, or indented at
+    least as far as the items' `-`: a line at that indent that starts with `- ` then starts
+    an item, in the whole file's parse as in a slice's (a plain, block or nested value ends
+    at such a line; a quoted or flow one open across it leaves its slice unclosed, which
+    yaml-rs refuses). `load_yaml` of the file gives the same data when every slice parses
+    into as many items as it has `- ` lines (`parse`), except that a value nested deeper
+    than MAX_DEPTH is not looked for in short items: the caller validates the items against
+    models that hold no nested values, and takes the whole-file way when they fail."""
+
+    path: Path
+    key: str
+    raw: bytes  # the file's UTF-8, without its BOM
+    starts: list[int]  # byte offset of each item, then the end of the file
+    lines: list[int]  # line of each item
+
+    @classmethod
+    def read(cls, path: Path, key: str) -> ListItems | None:
+        """The file's items, or None when it is not plain UTF-8 YAML that `load_yaml` parses
+        with yaml-rs (read_text's checks on bytes; CRLF, a tag: not here) or not laid out so.
+        Raises the SourceError of a file that cannot be read."""
+        raw = read_bytes(path)
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if (_utf16(raw) or b"\x00" in raw or b"\r" in raw or _has_control(raw)
+                or (b"!" in raw and _maybe_tag_utf8(raw))):
+            return None
+        head = re.match(_BLANK_LINES + re.escape(key.encode()) + rb":(?:[ \t]+#[^\n]*)?[ \t]*\n"
+                        + _BLANK_LINES + rb"( +)-(?=[ \n])", raw)
+        if head is None:
+            return None
+        first, indent = head.start(1), head[1]
+        if re.compile(rb"\n(?!" + indent + rb"|\n|#|\Z)").search(raw, first):
+            return None  # a line less indented than the items
+        item = re.compile(rb"\n" + indent + rb"-(?=[ \n])")
+        starts = [first] + [m.start() + 1 for m in item.finditer(raw, first)]
+        lines = [raw.count(b"\n", 0, first) + 1]
+        for before, start in itertools.pairwise(starts):
+            lines.append(lines[-1] + raw.count(b"\n", before, start))
+        starts.append(len(raw))
+        try:
+            raw[:first].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return cls(path, key, raw, starts, lines)
+
+    def parse(self, first: int, stop: int) -> list[Any] | None:
+        """Items `first` to `stop` (excluded), parsed as `load_yaml` would parse them in the
+        whole file; None when this slice does not show that they would be."""
+        start, end = self.starts[first], self.starts[stop]
+        try:
+            items = yaml_rs.loads(self.raw[start:end].decode("utf-8"), parse_datetime=False,
+                                  alias_limits=_NO_ALIASES)
+        except (yaml_rs.YAMLDecodeError, UnicodeDecodeError, ValueError, OverflowError,
+                RecursionError):
+            return None
+        if type(items) is not list or len(items) != stop - first:
+            return None
+        longest = max(b - a for a, b in itertools.pairwise(self.starts[first:stop + 1]))
+        if longest >= _LONG_ITEM and _suspicious({self.key: items}):
+            return None
+        return items
+
+    def document(self) -> Document:
+        """The file as a Document (its data not kept: the models hold it)."""
+        return Document(self.path, None, raw=self.raw, _item_lines={self.key: self.lines})
 
 
 def load_yaml_positional(path: Path, text: str | None = None) -> Document:

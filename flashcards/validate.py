@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from flashcards.diagnostics import Diagnostic, Report, SourceError
-from flashcards.itemwise import validate_items
+from flashcards.itemwise import load_items, validate_items
 from flashcards.load import Document, check_inside, load_yaml
 from flashcards.models import (
     FACT_KINDS,
@@ -28,6 +28,7 @@ from flashcards.models import (
 M = TypeVar("M", bound=BaseModel)
 
 DECK_FILES = ("deck.yaml", "cards.yaml", "facts.yaml", "templates.yaml")
+_LIST_FILES = ("cards.yaml", "facts.yaml")  # big ones, read a slice at a time when valid
 
 
 @dataclass
@@ -241,6 +242,10 @@ def load_deck(root: Path) -> DeckSources:
             continue
         try:
             check_inside(path, root.resolve().parent.parent)  # the project: decks/<slug>/..
+            fast = load_items(path, SCHEMAS[schema]) if file in _LIST_FILES else None
+            if fast is not None:
+                documents[file], models[file] = fast
+                continue
             doc = load_yaml(path)
         except SourceError as exc:
             report.extend(exc.diagnostics)

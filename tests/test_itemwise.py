@@ -4,8 +4,11 @@ result and every error must be exactly those of pydantic's whole-file validation
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from flashcards.itemwise import validate_items
@@ -72,3 +75,91 @@ def test_other_shapes_go_to_the_whole_file_validation(data):
 
 def test_models_that_are_not_one_list_are_not_itemwise():
     assert validate_items(DeckConfig, {"name": "x"}) is None
+
+
+# ---- a valid big list file, read and validated a slice at a time (`load_items`) ----------
+
+# Values that are plain text, and values whose YAML spans lines, quotes, nests or is not text.
+_VALUES = ["Q", "Qui ? ", "é’ «x»", "x # comment", "'it''s'", '"quoted \\t tab"', "  spaced  ",
+           "yes", "12", "0x1F", "1.5", "~", "null", "[t]", "{a: b}", "- nested", "&a x", "*a",
+           "!!str x", "!x", "a: b", "'single\n{i}  - line'", '"multi\n{i}- line"',
+           '"multi\n{i}  continued"', "|\n{i}    block\n{i}    text", "|\n{i}- x",
+           ">\n{i}    folded\n\n{i}    more", "|2\n{i}     indented", "[a,\n{i}- b]",
+           "plain\n{i}    continued", "plain\n{i}- dash", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[x"
+           "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "0x" + "f" * 3600, "9" * 4250]
+_LINES = ["# comment", "{i}  # indented comment", "", "   ", " x", "\t- tab", "---", "...",
+          "{i}-\tfoo", "{i}-", "{i}  - deeper", "other: 1", "{i}- {id: f, question: q, answer: a}",
+          "{i}- just text", "{i}  answr: typo", "{i}  tags: [a, b]", "{i}  tags: not-a-list",
+          "{i}  type: cloze", "{i}  extra: E", "{i}  id: dup"]
+_HEADERS = ["cards:\n", "cards: # c\n", "# lead\n\ncards:\n", "cards:\n  # first\n",
+            "cards: []\n", "other: 1\ncards:\n", "cards:\n  []\n", "---\ncards:\n"]
+
+
+@st.composite
+def _list_files(draw) -> bytes:
+    indent = draw(st.sampled_from(["", " ", "  ", "    "]))
+    text = draw(st.sampled_from(_HEADERS))
+    for n in range(draw(st.integers(0, 6))):
+        odd = draw(st.integers(0, 3)) == 0  # most items are plain, valid cards
+        question = (draw(st.sampled_from(_VALUES)) if odd else "Q ?").replace("{i}", indent)
+        text += f"{indent}- id: c{n}\n{indent}  question: {question}\n"
+        text += f"{indent}  answer: R\n"
+        if odd and draw(st.booleans()):
+            text += draw(st.sampled_from(_LINES)).replace("{i}", indent) + "\n"
+    data = text.encode()
+    if draw(st.booleans()):
+        data = data.replace(b"\n", b"\r\n") if draw(st.booleans()) else b"\xef\xbb\xbf" + data
+    return data
+
+
+def _whole_file_way(path):
+    """What load_deck did before `load_items`: the model (or errors) and each item's line."""
+    from flashcards.diagnostics import SourceError
+    from flashcards.load import load_yaml
+    from flashcards.validate import validate_document
+
+    try:
+        doc = load_yaml(path)
+        model, diagnostics = validate_document(doc, CardsFile)
+    except (SourceError, ValueError):  # ValueError: pydantic on an int too long for text
+        return None, None
+    if diagnostics or model is None:
+        return None, None
+    lines = doc.item_lines("cards")
+    if lines is None:
+        lines = [doc.position(("cards", i)).line for i in range(len(model.cards))]
+    return model, lines
+
+
+@settings(deadline=None, max_examples=int(os.environ.get("ITEMWISE_EXAMPLES", 400)), database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_list_files(), size=st.integers(1, 4))
+def test_slices_give_the_whole_files_model_and_lines_or_nothing(tmp_path, monkeypatch, data,
+                                                                size):
+    from flashcards import itemwise
+
+    monkeypatch.setattr(itemwise, "SLICE", size)
+    path = tmp_path / "cards.yaml"
+    path.write_bytes(data)
+    fast = itemwise.load_items(path, CardsFile)
+    expected, lines = _whole_file_way(path)
+    event("slices" if fast is not None else "whole file")
+    if fast is None:
+        return  # load_deck takes the whole-file way
+    doc, value = fast
+    assert value == expected
+    assert doc.item_lines("cards") == lines
+    assert doc.source_text() == data.decode("utf-8-sig")
+
+
+def test_plain_files_are_read_by_slices(tmp_path, monkeypatch):
+    from flashcards import itemwise
+
+    monkeypatch.setattr(itemwise, "SLICE", 2)
+    path = tmp_path / "cards.yaml"
+    path.write_text("# c\ncards:\n  - id: a\n    question: Q\n    answer: R\n\n"
+                    "  # x\n  - id: b\n    type: cloze\n    text: \"{{c1::x}}\n      y\"\n"
+                    "  - id: c\n    question: |\n      Q\n    answer: R\n", encoding="utf-8")
+    doc, value = itemwise.load_items(path, CardsFile)
+    assert [c.id for c in value.cards] == ["a", "b", "c"]
+    assert doc.item_lines("cards") == [3, 8, 12] and doc.data is None
