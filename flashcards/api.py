@@ -14,7 +14,6 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -411,6 +410,8 @@ def _run_jobs(jobs: list[tuple], workers: int | None,
                 progress(job[1])
             yield outcome
         return
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # multiprocessing: ~7 ms
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(_stage_one, *job): job[1] for job in jobs}
         for future in as_completed(futures):
