@@ -31,6 +31,17 @@ def _list_field(model: type[BaseModel]) -> tuple[str, TypeAdapter[Any]] | None:
     return name, TypeAdapter(item)
 
 
+def share_fields_sets(models: list[Any], shared: dict[frozenset[str], set[str]]) -> None:
+    """Models with the same fields set share one `set` (pydantic makes one per model, ~730
+    bytes, as much as the rest of a card's model), the first one in `shared`: the models are
+    frozen, and copies made of them (`model_copy`) copy their set."""
+    for model in models:
+        fields = model.__pydantic_fields_set__
+        same = shared.setdefault(frozenset(fields), fields)
+        if same is not fields:
+            object.__setattr__(model, "__pydantic_fields_set__", same)
+
+
 @cache
 def _list_adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
     return TypeAdapter(model.model_fields[_list_field(model)[0]].annotation)  # type: ignore[index]
@@ -50,15 +61,18 @@ def load_items(path: Path, model: type[M]) -> tuple[Document, M] | None:
         return None
     adapter = _list_adapter(model)
     validated: list[Any] = []
+    shared: dict[frozenset[str], set[str]] = {}
     count = len(items.lines)
     for first in range(0, count, SLICE):
         parsed = items.parse(first, min(first + SLICE, count))
         if parsed is None:
             return None
         try:
-            validated += adapter.validate_python(parsed)
+            models = adapter.validate_python(parsed)
         except (ValidationError, ValueError, TypeError, OverflowError, RecursionError):
             return None  # the item-by-item validation finds and places every error
+        share_fields_sets(models, shared)
+        validated += models
     return items.document(), model.model_validate({name: validated})
 
 
@@ -86,4 +100,5 @@ def validate_items(model: type[M], data: Any) -> tuple[M | None, list[Any]] | No
             items[i] = None  # the model holds it now; errors only need the invalid items
     if errors:
         return None, errors
+    share_fields_sets(validated, {})
     return model.model_validate({name: validated}), []

@@ -44,6 +44,9 @@ def test_valid_files_give_the_same_models_and_free_the_parsed_items(model, data)
     expected, _ = _whole(model, copy.deepcopy(data))
     value, errors = validate_items(model, data)
     assert errors == [] and value == expected
+    items, expected_items = next(iter(value)), next(iter(expected))
+    assert [m.model_fields_set for m in items[1]] == \
+        [m.model_fields_set for m in expected_items[1]]
     assert all(item is None for item in next(iter(data.values())))
 
 
@@ -148,6 +151,8 @@ def test_slices_give_the_whole_files_model_and_lines_or_nothing(tmp_path, monkey
         return  # load_deck takes the whole-file way
     doc, value = fast
     assert value == expected
+    assert [c.model_fields_set for c in value.cards] == \
+        [c.model_fields_set for c in expected.cards]
     assert doc.item_lines("cards") == lines
     assert doc.source_text() == data.decode("utf-8-sig")
 
@@ -162,4 +167,8 @@ def test_plain_files_are_read_by_slices(tmp_path, monkeypatch):
                     "  - id: c\n    question: |\n      Q\n    answer: R\n", encoding="utf-8")
     doc, value = itemwise.load_items(path, CardsFile)
     assert [c.id for c in value.cards] == ["a", "b", "c"]
+    a, b, c = value.cards
+    assert a.model_fields_set == c.model_fields_set == {"id", "question", "answer"}
+    assert a.model_fields_set is c.model_fields_set  # one set, not one per card
+    assert b.model_fields_set == {"id", "type", "text"}
     assert doc.item_lines("cards") == [3, 8, 12] and doc.data is None
