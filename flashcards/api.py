@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flashcards.background import Background
 from flashcards.changes import Plan, plan_build
 from flashcards.check import CLOZE_GAP, check
-from flashcards.coverage import Coverage
 from flashcards.diagnostics import Diagnostic, Report, SourceError
 from flashcards.expand import expand
 from flashcards.fingerprint import (
@@ -58,6 +58,9 @@ from flashcards.write import (
     write_apkg,
     write_atomic,
 )
+
+if TYPE_CHECKING:
+    from flashcards.coverage import Coverage  # coverage's module only for `coverage`
 
 STYLE_FILE = "style.css"
 
