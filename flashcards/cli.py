@@ -1,9 +1,9 @@
 """The `flashcards` command: a thin layer over `flashcards.api`.
 
-Start-up stays lean: `build` and `validate` in their usual forms (decks and their own options)
-and `--version` are parsed here and run without importing Typer or Rich (`main`); every other
-command line goes to the Typer app of `flashcards.cli_app`. Output is written plain where Rich
-would print it unchanged, through Rich otherwise (`say`)."""
+Start-up stays lean: `build`, `validate` and `lint` in their usual forms (decks and their own
+options) and `--version` are parsed here and run without importing Typer or Rich (`main`);
+every other command line goes to the Typer app of `flashcards.cli_app`. Output is written
+plain where Rich would print it unchanged, through Rich otherwise (`say`)."""
 
 from __future__ import annotations
 
@@ -322,6 +322,36 @@ def build(decks: list[str], root: Path | None, out_dir: Path | None,
             f"{_relative(result.package)} ({result.summary})")
 
 
+def lint(decks: list[str], root: Path | None, rules: bool, strict: bool,
+         json_output: bool) -> None:
+    """`flashcards lint`: the card-quality warnings of every deck (`--rules`: the rules)."""
+    from flashcards.lint import RULES
+
+    if rules:
+        if json_output:
+            emit_json([{"code": r.code, "severity": r.severity.value, "summary": r.summary}
+                       for r in RULES.values()])
+            return
+        for rule in RULES.values():
+            say(f"{rule.code:<20} {rule.severity.value:<8} {rule.summary}")
+        return
+    results, warnings = _validated(_project(root), decks)
+    if json_output:
+        emit_json({"ok": not (strict and warnings), "decks": [
+            {"slug": slug, "notes": len(deck.notes), "warnings": len(deck.report.warnings)}
+            for slug, deck in results.items()],
+            "diagnostics": diagnostics_json(warnings)})
+        if strict and warnings:
+            raise Exit(1)
+        return
+    print_diagnostics(warnings)
+    for slug, deck in results.items():
+        count = len(deck.report.warnings)
+        say(f"{slug}: {len(deck.notes)} notes, {plural(count, 'warning')}")
+    if strict and warnings:
+        raise Exit(1)
+
+
 def show_version() -> None:
     say(f"flashcards {__version__}")
 
@@ -332,6 +362,7 @@ _DIRECT: dict[str, tuple[set[str], dict[str, str], Callable[..., None]]] = {
     "build": ({"--new-notetype-version", "--json"}, {"--root": "root", "--out": "out_dir"},
               build),
     "validate": ({"--json"}, {"--root": "root"}, validate),
+    "lint": ({"--rules", "--strict", "--json"}, {"--root": "root"}, lint),
 }
 
 

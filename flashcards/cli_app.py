@@ -1,8 +1,8 @@
 """The Typer app of the `flashcards` command: every command's parameters, help and parsing.
 
-`flashcards.cli.main` runs `build` and `validate` in their usual forms without it (and without
-importing Typer); anything else comes here. Commands that live in cli_author and cli_share
-register themselves on `app` when imported (at the bottom)."""
+`flashcards.cli.main` runs `build`, `validate` and `lint` in their usual forms without it (and
+without importing Typer); anything else comes here. Commands that live in cli_author and
+cli_share register themselves on `app` when imported (at the bottom)."""
 
 from __future__ import annotations
 
@@ -19,13 +19,11 @@ from flashcards.cli import (
     _project,
     _relative,
     _set_json_mode,
-    _validated,
     api,
     diagnostics_json,
     emit_json,
     error_exit,
     exit_on_error,
-    plural,
     print_diagnostics,
     say,
     usage_exit,
@@ -210,31 +208,7 @@ def lint_command(
 
     Example: flashcards lint dojo --strict
     """
-    from flashcards.lint import RULES
-
-    if rules:
-        if json_output:
-            emit_json([{"code": r.code, "severity": r.severity.value, "summary": r.summary}
-                       for r in RULES.values()])
-            return
-        for rule in RULES.values():
-            say(f"{rule.code:<20} {rule.severity.value:<8} {rule.summary}")
-        return
-    results, warnings = _validated(_project(root), decks or [])
-    if json_output:
-        emit_json({"ok": not (strict and warnings), "decks": [
-            {"slug": slug, "notes": len(deck.notes), "warnings": len(deck.report.warnings)}
-            for slug, deck in results.items()],
-            "diagnostics": diagnostics_json(warnings)})
-        if strict and warnings:
-            raise typer.Exit(1)
-        return
-    print_diagnostics(warnings)
-    for slug, deck in results.items():
-        count = len(deck.report.warnings)
-        say(f"{slug}: {len(deck.notes)} notes, {plural(count, 'warning')}")
-    if strict and warnings:
-        raise typer.Exit(1)
+    cli.lint(decks or [], root, rules, strict, json_output)
 
 
 @app.command(short_help="Which sentences of the article the deck teaches.")

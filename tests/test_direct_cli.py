@@ -1,4 +1,4 @@
-"""The direct commands: `build` and `validate` parsed and run without Typer (cli.main) must
+"""The direct commands: `build`, `validate` and `lint` parsed and run without Typer (cli.main) must
 do exactly what the Typer app does with the same command line: same call, same output, same
 exit code. And `say` prints exactly what Rich prints when it prints plain."""
 
@@ -54,13 +54,17 @@ COMMAND_LINES = [
     ["build", "--root", "missing"], ["build", "--root", "decks"],
     ["validate"], ["validate", "demo"], ["validate", "--json"], ["validate", "nope"],
     ["validate", "--root", "."], ["validate", "nope", "--json"], ["--version"],
+    ["lint"], ["lint", "demo", "--strict"], ["lint", "--json", "--strict"], ["lint", "--json"],
+    ["lint", "--rules"], ["lint", "--rules", "--json"], ["lint", "nope"], ["lint", "--root=."],
 ]
 
 DECKS = {
     "good": STARTER_CARDS,
     "invalid": "cards:\n  - id: a\n    questoin: Qui ?\n    answer: B\n",
-    "warned": ("cards:\n  - id: a\n    question: Est-ce que Dojo est abandonné ?\n"
-               "    answer: oui\n    source: Tesla a mis un terme à son ambitieux projet\n"),
+    "refused": ("cards:\n  - id: a\n    question: Est-ce que Dojo est abandonné ?\n"
+                "    answer: oui\n    source: Tesla a mis un terme à son ambitieux projet\n"),
+    "warned": "cards:\n  - id: a\n    question: Quel projet Tesla a-t-il abandonné\n"
+              "    answer: Dojo\n",
 }
 
 
@@ -68,8 +72,9 @@ DECKS = {
 @pytest.mark.parametrize("argv", COMMAND_LINES, ids=" ".join)
 def test_direct_and_typer_print_the_same(argv, deck, project, write_deck, tmp_path, capsys,
                                          monkeypatch):
-    """Each form the direct path takes, on a good deck, an invalid one and one with warnings,
-    built from scratch then again (up to date): same exit code, stdout and stderr."""
+    """Each form the direct path takes, on a good deck, an invalid one, one the linter refuses
+    and one with warnings, run from scratch then again (up to date): same exit code, stdout
+    and stderr."""
     assert cli.direct_command(argv) is not None
     write_deck("demo", cards=DECKS[deck])
     outcomes = []
@@ -93,7 +98,7 @@ def test_no_project_is_the_same_usage_error(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("argv", [
     [], ["build", "--help"], ["build", "--bogus"], ["build", "--json=1"], ["build", "--root"],
     ["build", "--root", "--json"], ["build", "--json", "--json"], ["build", "--", "demo"],
-    ["build", "-"], ["build", "--root="], ["validate", "--out", "x"], ["lint"], ["--help"],
+    ["build", "-"], ["build", "--root="], ["validate", "--out", "x"], ["diff"], ["--help"],
     ["--version", "build"], ["build", "--root", "cards.yaml"], ["Build"],
 ])
 def test_everything_else_goes_to_typer(argv, tmp_path, monkeypatch):
@@ -114,16 +119,16 @@ def _recorder(calls: list[tuple[str, dict[str, Any]]], name: str,
     return record
 
 
-SIGNATURES = {name: inspect.signature(getattr(cli, name)) for name in ("build", "validate")}
+SIGNATURES = {name: inspect.signature(getattr(cli, name)) for name in cli._DIRECT}
 TOKENS = st.sampled_from(["demo", "other", "", "--json", "--root", "--out", "--root=.",
                           "--out=out", "--root=a file", "--new-notetype-version", "x y",
                           ".", "a file", "missing", "--", "-", "--help", "=", "--root=",
-                          "déjà"])
+                          "déjà", "--strict", "--rules"])
 
 
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(command=st.sampled_from(["build", "validate"]), rest=st.lists(TOKENS, max_size=6))
+@given(command=st.sampled_from(sorted(cli._DIRECT)), rest=st.lists(TOKENS, max_size=6))
 def test_the_direct_parser_calls_what_typer_calls(command, rest, tmp_path, monkeypatch):
     """For any command line the direct parser takes, Typer makes the very same call (same
     decks, same options as the same types)."""
@@ -148,11 +153,11 @@ def test_the_direct_parser_calls_what_typer_calls(command, rest, tmp_path, monke
                and v is not None)
 
 
-def test_build_and_validate_never_import_typer_or_rich(project, write_deck):
-    """The point of the direct path: a plain build (and validate) loads neither."""
+def test_build_validate_and_lint_never_import_typer_or_rich(project, write_deck):
+    """The point of the direct path: a plain build (validate, lint) loads neither."""
     write_deck("demo", cards=STARTER_CARDS)
     code = ("import sys; from flashcards.cli import main\n"
-            "for argv in (['validate'], ['build'], ['build', '--json']):\n"
+            "for argv in (['validate'], ['lint'], ['build'], ['build', '--json']):\n"
             "    sys.argv = ['flashcards', *argv]; main()\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich', 'click'}),"
             " file=sys.stderr)")
