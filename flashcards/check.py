@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from flashcards.diagnostics import Diagnostic, Position, Report, Severity
@@ -20,8 +21,14 @@ _LOOSE_CLOZE = re.compile(r"\{\{\s*c\d+\s*:|\{\{c\d+:[^:]")
 def note_diagnostic(note: NoteSpec, message: str, hint: str, code: str,
                     severity: Severity = Severity.ERROR) -> Diagnostic:
     """A problem of `note`, at its file:line, the message naming it (`note_label`)."""
-    return Diagnostic(Path(note.file), f"{note_label(note)}: {message}", hint,
+    return Diagnostic(_path(note.file), f"{note_label(note)}: {message}", hint,
                       Position(note.line) if note.line else None, code=code, severity=severity)
+
+
+@lru_cache(maxsize=256)
+def _path(file: str) -> Path:
+    """A deck's notes come from a few files: one Path each, not one per diagnostic."""
+    return Path(file)
 
 
 def note_label(note: NoteSpec) -> str:
@@ -69,11 +76,23 @@ def question_key(note: NoteSpec) -> str:
     return question_text_key(note.fields.get("Text") or note.fields.get("Question", ""))
 
 
+_KEY_PART = re.compile(r"[\w{}:]+")
+# Frequent separators, replaced by a space before the text is split: the same runs.
+_SEPARATORS = "?!.,;*\"'’()-/"
+
+
 def question_text_key(text: str) -> str:
     """What two questions share when the build calls them the same: case, accents'
-    encoding, punctuation and spacing aside."""
+    encoding, punctuation and spacing aside (the runs of word characters, braces and colons,
+    joined by a space)."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(re.sub(r"[^\w{}:]+", " ", text).split())
+    for separator in _SEPARATORS:
+        if separator in text:
+            text = text.replace(separator, " ")
+    parts = text.split()  # a space is never in a run: each run is a token, or inside one
+    if "".join(parts).isalnum():
+        return " ".join(parts)
+    return " ".join(_KEY_PART.findall(text))
 
 
 def check_duplicates(notes: Sequence[NoteSpec]) -> list[Diagnostic]:
@@ -112,16 +131,35 @@ def check_grounding(note: NoteSpec, seed: Seed | None, *, suggest: bool = True
 
 def check(notes: Sequence[NoteSpec], seed: Seed | None) -> Report:
     report = Report()
-    grounded: set[tuple[str, str]] = set()
+    in_seed: dict[str, bool] = {}  # decks quote a few passages many times
+    reported: set[tuple[str, str]] = set()
     ungrounded = 0
     for note in notes:
-        report.extend(check_sides(note))
-        report.extend(check_cloze(note))
-        key = (note.fact_id or note.id, note.source or "")
-        if key not in grounded:  # a fact's source is checked once, not once per template
-            grounded.add(key)
+        if _may_be_malformed(note):
+            report.extend(check_sides(note))
+            report.extend(check_cloze(note))
+        source = note.source
+        if seed is None or not source:
+            continue
+        found = in_seed.get(source)
+        if found is None:
+            found = in_seed[source] = seed.contains(source)
+        key = (note.fact_id or note.id, source)
+        if not found and key not in reported:  # a fact's source once, not once per template
+            reported.add(key)
             problems = check_grounding(note, seed, suggest=ungrounded < MAX_SUGGESTIONS)
             ungrounded += bool(problems)
             report.extend(problems)
     report.extend(check_duplicates(notes))
     return report
+
+
+def _may_be_malformed(note: NoteSpec) -> bool:
+    """Whether check_sides or check_cloze could find anything: not for a card with a
+    question and an answer and no `{{` (which every cloze pattern starts with)."""
+    if note.type is CardType.CLOZE:
+        return True
+    fields = note.fields
+    if not (fields.get("Question", "").strip() and fields.get("Answer", "").strip()):
+        return True
+    return "{{" in "".join(fields.values())  # (a `{` ending a field is a false alarm only)

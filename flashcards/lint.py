@@ -58,6 +58,9 @@ _YES_NO_START = re.compile(
     r"(a|ont|peut|peuvent|doit|doivent|faut|fallait|serait|était|avait|y a)-t?-?"
     r"(il|elle|ils|elles|on)\b|is |are |was |were |do |does |did |can |could |has |have )",
     re.IGNORECASE)
+# The characters a yes/no question can start with, as _YES_NO_START reads them (ignoring
+# case: `İ`, `ı` and `ſ` too); tested against the pattern.
+_YES_NO_FIRST = frozenset("acdefhiopswyéACDEFHIOPSWYÉİıſ")
 _YES_NO_ANSWERS = {"oui", "non", "yes", "no", "vrai", "faux", "true", "false"}
 _TYPOGRAPHY_SUSPECTS = re.compile(r'["?!;:]|\.\.\.')
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -73,14 +76,19 @@ avec il elle ils elles on se s ne pas plus the of a an to in on is are""".split(
 def plain(text: str) -> str:
     """`text` as read: compatibility characters folded, tags and Markdown marks removed,
     spaces collapsed."""
+    return " ".join(_untagged(text).split())
+
+
+def _untagged(text: str) -> str:
+    """`plain(text)` before its spaces are collapsed: enough for its words, its first and its
+    last characters."""
     text = unicodedata.normalize("NFKC", text)
     if "<" in text:
-        text = _TAGS.sub(" ", text)
-    else:  # the same as _TAGS without a tag, at a fraction of the cost
-        for mark in _MARKS:
-            if mark in text:
-                text = text.replace(mark, " ")
-    return " ".join(text.split())
+        return _TAGS.sub(" ", text)
+    for mark in _MARKS:  # the same as _TAGS without a tag, at a fraction of the cost
+        if mark in text:
+            text = text.replace(mark, " ")
+    return text
 
 
 def words(text: str) -> list[str]:
@@ -104,7 +112,7 @@ def _space_missing(text: str) -> bool:
     a space follows (`\\w` is `isalnum()` or `_`, `\\s` is `isspace()`), without scanning
     the text with the pattern."""
     for mark in "?!;:":
-        at = text.find(mark, 1)
+        at = text.find(mark, 1) if mark in text else -1
         while at > 0:
             before = text[at - 1]
             if (before.isalnum() or before == "_") and (
@@ -119,32 +127,45 @@ Problem = tuple[str, str, str]
 
 
 def _answer_problems(card_type: CardType, question: str, answer: str) -> list[Problem]:
-    """`answer-length`, `yes-no-question` and `answer-in-question`, in this order."""
+    """`answer-length`, `yes-no-question` and `answer-in-question`, in this order, for the
+    untagged question and the plain answer."""
     problems: list[Problem] = []
-    answer_words = _words_of(answer.casefold())
-    if len(answer_words) > MAX_ANSWER_WORDS or len(answer) > MAX_ANSWER_CHARS:
-        problems.append(("answer-length", f"the answer has {len(answer_words)} words",
+    folded = answer.casefold()
+    # Words are separated: MAX_ANSWER_WORDS + 1 of them take 2 * MAX_ANSWER_WORDS + 1 letters.
+    if len(answer) > MAX_ANSWER_CHARS or (
+            len(folded) > 2 * MAX_ANSWER_WORDS and len(_words_of(folded)) > MAX_ANSWER_WORDS):
+        problems.append(("answer-length", f"the answer has {len(_words_of(folded))} words",
                          "split it into several cards, one fact each"))
-    if card_type is not CardType.REVERSE and question and (
-            _YES_NO_START.match(question)
-            or answer.casefold().strip(" .!") in _YES_NO_ANSWERS):
+    if card_type is not CardType.REVERSE and _asks_yes_no(question, folded):
         problems.append(("yes-no-question", "this is a yes/no question",
                          "ask for the fact itself (qui, quoi, quand, combien, pourquoi…)"))
-    if _gives_answer(question, answer_words):
+    if folded and _gives_answer(question.casefold(), folded):
         problems.append(("answer-in-question", "the answer appears in the question",
                          "reword the question so that it does not give the answer away"))
     return problems
 
 
-def _gives_answer(question: str, answer_words: list[str]) -> bool:
-    """The answer's words, in order, are words of the question."""
+def _asks_yes_no(question: str, answer: str) -> bool:
+    """For the untagged question and the folded plain answer."""
+    start = question.lstrip()[:1]
+    if not start:
+        return False
+    if start in _YES_NO_FIRST and _YES_NO_START.match(" ".join(question.split())):
+        return True
+    return answer.strip(" .!") in _YES_NO_ANSWERS
+
+
+def _gives_answer(question: str, answer: str) -> bool:
+    """The words of `answer`, in order, are words of `question` (both casefolded; words
+    hold no spaces, so the question's need not be collapsed)."""
+    answer_words = []
+    for token in answer.split():  # as in _words_of, stopping at a word the question lacks
+        for word in (token,) if token.isalnum() else _WORD.findall(token):
+            if word not in question:
+                return False
+            answer_words.append(word)
     answer = " ".join(answer_words)
-    if len(answer) < 3:
-        return False
-    folded = question.casefold()
-    if not all(word in folded for word in answer_words):  # each is inside the question
-        return False
-    return f" {answer} " in f" {' '.join(_words_of(folded))} "
+    return len(answer) >= 3 and f" {answer} " in f" {' '.join(_words_of(question))} "
 
 
 def _gap_length(text: str) -> list[Problem]:
@@ -200,7 +221,8 @@ _MEDIA = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>|\[sound:[^\]]*\]")
 
 
 def _question_form(question: str, asked: str) -> list[Problem]:
-    """`asked` is plain(question); a media reference needs a `[` or a `<`."""
+    """`asked` is the untagged question (its last character is plain's); a media reference
+    needs a `[` or a `<`."""
     if "[" in question or "<" in question:
         asked = plain(_MEDIA.sub("", question))
     asked = asked.rstrip()
@@ -219,12 +241,9 @@ def _note_problems(note: NoteSpec, french: bool) -> list[Problem]:
     fields = note.fields
     question = fields.get("Question", "")
     answer = fields.get("Answer", "")
-    asked = plain(question) if question else ""
-    if answer:
-        problems += _answer_problems(note.type, asked, plain(answer))
-    elif asked and note.type is not CardType.REVERSE and _YES_NO_START.match(asked):
-        problems.append(("yes-no-question", "this is a yes/no question",
-                         "ask for the fact itself (qui, quoi, quand, combien, pourquoi…)"))
+    asked = _untagged(question) if question else ""
+    if answer or asked:
+        problems += _answer_problems(note.type, asked, plain(answer) if answer else "")
     text = fields.get("Text", "")
     if "{{c" in text:
         problems += _gap_length(text)

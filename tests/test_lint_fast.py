@@ -6,6 +6,7 @@ work, on generated notes built from pieces that trigger, or nearly trigger, ever
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -73,6 +74,18 @@ def test_shortcuts_equal_their_patterns(text: str) -> None:
     assert fast.words(text) == list(reference_words(text))
     assert fast._words_of(text) == fast._WORD.findall(text)
     assert fast._space_missing(text) == bool(fast._NO_SPACE_BEFORE.search(text))
+
+
+def test_yes_no_questions_start_with_one_of_the_listed_characters() -> None:
+    """Every alternative of the pattern starts with one of `firsts` (or is inside a group that
+    does, like `(il|elle)`), and what matches one of them, ignoring case as `re` does, is
+    exactly the set the rule looks a question's first character up in."""
+    firsts = "eésaopdfyiwch"
+    pattern = fast._YES_NO_START.pattern.removeprefix("^(")
+    assert all(part.lstrip("(")[0] in firsts for part in pattern.split("|"))
+    first = re.compile(f"[{firsts}]", re.IGNORECASE)
+    assert {c for c in map(chr, range(sys.maxunicode + 1)) if first.match(c)} == \
+        fast._YES_NO_FIRST
 
 
 # ---- the rules as written before the speed work ----
