@@ -332,18 +332,21 @@ class ListItems:
 
     path: Path
     key: str
-    raw: bytes  # the file's UTF-8, without its BOM
+    raw: bytes  # the file's UTF-8, as read_text's text: no BOM, CRLF made LF
     starts: list[int]  # byte offset of each item, then the end of the file
     lines: list[int]  # line of each item
 
     @classmethod
     def read(cls, path: Path, key: str) -> ListItems | None:
         """The file's items, or None when it is not plain UTF-8 YAML that `load_yaml` parses
-        with yaml-rs (read_text's checks on bytes; CRLF, a tag: not here) or not laid out so.
+        with yaml-rs (read_text's checks, on bytes; a lone CR, a tag: not here) or not laid
+        out so.
         Raises the SourceError of a file that cannot be read."""
         raw = read_bytes(path)
         if raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
+        if b"\r" in raw:
+            raw = raw.replace(b"\r\n", b"\n")  # as read_text; a lone CR breaks lines too
         if (_utf16(raw) or b"\x00" in raw or b"\r" in raw or _has_control(raw)
                 or (b"!" in raw and _maybe_tag_utf8(raw))):
             return None
@@ -356,9 +359,8 @@ class ListItems:
             return None  # a line less indented than the items
         item = re.compile(rb"\n" + indent + rb"-(?=[ \n])")
         starts = [first] + [m.start() + 1 for m in item.finditer(raw, first)]
-        lines = [raw.count(b"\n", 0, first) + 1]
-        for before, start in itertools.pairwise(starts):
-            lines.append(lines[-1] + raw.count(b"\n", before, start))
+        lines = list(itertools.accumulate(map(raw.count, itertools.repeat(b"\n"), starts,
+                                              starts[1:]), initial=raw.count(b"\n", 0, first) + 1))
         starts.append(len(raw))
         try:
             raw[:first].decode("utf-8")

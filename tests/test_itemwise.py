@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from flashcards.itemwise import validate_items
+from flashcards.load import read_text
 from flashcards.models import CardsFile, DeckConfig, FactsFile
 
 VALID_CARDS = [
@@ -93,7 +94,8 @@ _VALUES = ["Q", "Qui ? ", "é’ «x»", "x # comment", "'it''s'", '"quoted \\t 
 _LINES = ["# comment", "{i}  # indented comment", "", "   ", " x", "\t- tab", "---", "...",
           "{i}-\tfoo", "{i}-", "{i}  - deeper", "other: 1", "{i}- {id: f, question: q, answer: a}",
           "{i}- just text", "{i}  answr: typo", "{i}  tags: [a, b]", "{i}  tags: not-a-list",
-          "{i}  type: cloze", "{i}  extra: E", "{i}  id: dup"]
+          "{i}  type: cloze", "{i}  extra: E", "{i}  id: dup", "{i}  extra: lone\rCR",
+          "{i}  extra: \"a\r\n{i}  b\""]
 _HEADERS = ["cards:\n", "cards: # c\n", "# lead\n\ncards:\n", "cards:\n  # first\n",
             "cards: []\n", "other: 1\ncards:\n", "cards:\n  []\n", "---\ncards:\n"]
 
@@ -154,7 +156,7 @@ def test_slices_give_the_whole_files_model_and_lines_or_nothing(tmp_path, monkey
     assert [c.model_fields_set for c in value.cards] == \
         [c.model_fields_set for c in expected.cards]
     assert doc.item_lines("cards") == lines
-    assert doc.source_text() == data.decode("utf-8-sig")
+    assert doc.source_text() == read_text(path)
 
 
 def test_plain_files_are_read_by_slices(tmp_path, monkeypatch):
