@@ -122,13 +122,16 @@ def card_fields(card: Card) -> dict[str, str]:
     return {"Question": card.question, "Answer": card.answer, "Extra": card.extra or ""}
 
 
+_CARD_TYPES = {kind.value: kind for kind in CardType}  # CardType(…), without Enum's call
+
+
 def expand(sources: DeckSources) -> list[NoteSpec]:
     """Every note of the deck, hand-written first, then generated, in source order."""
     report = Report()
     cards = sources.cards.cards
     file, lines = sources.item_lines("cards.yaml", "cards", len(cards))
     name = str(file)  # one string for the file's path, shared by its notes
-    notes = [NoteSpec(id=card.id, type=CardType(card.type), fields=card_fields(card),
+    notes = [NoteSpec(id=card.id, type=_CARD_TYPES[card.type], fields=card_fields(card),
                       tags=tuple(card.tags), source=card.source, file=name, line=line,
                       lint_disable=tuple(card.lint_disable), guid=card.guid)
              for card, line in zip(cards, lines, strict=True)]
