@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 
 import genanki
@@ -167,40 +167,64 @@ class _Model(genanki.Model):
 
 
 class _Fields:
-    """A note as genanki's own `Note` methods format it (fields, tags, card ordinals), without
-    the `Note` itself: its per-tag validation and cached properties cost more than the rows."""
+    """A note as genanki's own `Note` methods see it (fields, card ordinals), without the
+    `Note` itself: its per-tag validation and cached properties cost more than the rows."""
 
     __slots__ = ("fields", "model", "tags")
 
-    def __init__(self, model: genanki.Model, fields: Sequence[str], tags: Sequence[str]) -> None:
+    def __init__(self, model: genanki.Model, fields: Sequence[str]) -> None:
         self.model = model
         self.fields = fields
-        self.tags = tags
+        self.tags = ()
 
     cards = property(genanki.Note.cards.func)
     _front_back_cards = genanki.Note._front_back_cards
     _cloze_cards = genanki.Note._cloze_cards
-    format_fields = genanki.Note._format_fields
-    format_tags = genanki.Note._format_tags
 
 
 def card_ordinals(model: genanki.Model, fields: Sequence[str]) -> list[int]:
     """The ordinals of the cards genanki makes for a note of `model` with `fields`, in its
     order (card ids follow it)."""
-    return [card.ord for card in _Fields(model, fields, ()).cards]
+    return [card.ord for card in _Fields(model, fields).cards]
 
 
-def _front_back_ordinals(model: genanki.Model) -> Callable[[Sequence[str]], list[int]]:
+Ordinals = Callable[[Sequence[str]], list[int]]
+
+
+def _front_back_ordinals(model: genanki.Model) -> Ordinals:
     # A front/back note's cards depend only on which fields are empty: ask genanki once per
     # pattern of empty fields.
     known: dict[tuple[bool, ...], list[int]] = {}
 
     def ordinals(fields: Sequence[str]) -> list[int]:
-        key = tuple(not value for value in fields)
+        key = tuple(map(bool, fields))
         found = known.get(key)
         if found is None:
             found = known[key] = card_ordinals(model, fields)
         return found
+
+    return ordinals
+
+
+_CLOZE_REFERENCE = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)  # genanki's, in _cloze_cards
+
+
+def _cloze_ordinals(model: genanki.Model) -> Ordinals:
+    """genanki's `Note._cloze_cards` for notes of `model`, its template read once (genanki
+    reads it again for every note): a card per cloze number in the fields it names, in the
+    order of a set, as there."""
+    template = model.templates[0]["qfmt"]
+    names = set(re.findall(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}", template)
+                + re.findall("<%cloze:(.+?)%>", template))
+    indexes = [next((i for i, f in enumerate(model.fields) if f["name"] == name), -1)
+               for name in names]
+
+    def ordinals(fields: Sequence[str]) -> list[int]:
+        found: set[int] = set()
+        for index in indexes:
+            value = fields[index] if index >= 0 else ""
+            found.update(int(m) - 1 for m in _CLOZE_REFERENCE.findall(value) if int(m) > 0)
+        return list(found)
 
     return ordinals
 
@@ -222,10 +246,10 @@ def write_database(data: PackInput, database: Path) -> None:
     """Write the collection database of the package to `database`.
 
     genanki writes the schema, the collection row, the decks and the models; the note and card
-    rows are formatted by genanki's own `Note` methods (fields, tags, sort field, card
-    ordinals), with each note's `mod` and id from the lock, and inserted in bulk in one
-    transaction instead of one statement each. Rows go in deck by deck (main deck first,
-    then subdecks as notes first use them), models as the notes first use them."""
+    rows are what genanki's own `Note.write_to_db` writes (fields, tags, sort field, card
+    ordinals: tests/test_pack.py), with each note's `mod` and id from the lock, and inserted in
+    bulk in one transaction instead of one statement each. Rows go in deck by deck (main deck
+    first, then subdecks as notes first use them), models as the notes first use them."""
     main = genanki.Deck(deck_id(data.config.name), data.config.name,
                         description=data.description_html)
     decks = {main.name: main}
@@ -239,41 +263,48 @@ def write_database(data: PackInput, database: Path) -> None:
     order = [(decks[name].deck_id, due, note) for name, notes in by_deck.items()
              for due, note in notes]
     del by_deck
-    models: dict[CardType, _Model] = {}
-    ordinals: dict[CardType, Callable[[Sequence[str]], list[int]]] = {}
+    # For each notetype: its model's id, sort field and card ordinals.
+    kinds: dict[CardType, tuple[int, int, Ordinals]] = {}
     for _, _, note in order:
-        if note.type not in models:
-            model = models[note.type] = _Model(data.notetypes[note.type],
-                                               data.notetype_mods[note.type])
+        if note.type not in kinds:
+            model = _Model(data.notetypes[note.type], data.notetype_mods[note.type])
             main.add_model(model)
-            ordinals[note.type] = (_front_back_ordinals(model)
-                                   if model.model_type == genanki.Model.FRONT_BACK
-                                   else partial(card_ordinals, model))
+            kinds[note.type] = (model.model_id, model.sort_field_index,
+                                _front_back_ordinals(model)
+                                if model.model_type == genanki.Model.FRONT_BACK
+                                else _cloze_ordinals(model))
+    note_ids, note_mods, extra_tags = data.note_ids, data.note_mods, data.extra_tags
 
     def note_rows() -> Iterator[tuple]:
         for _, _, note in order:
-            model = models[note.type]
-            row = _Fields(model, note.fields,
-                          sorted({*note.tags, *data.extra_tags.get(note.id, ())}))
-            yield (data.note_ids[note.id], note.guid, model.model_id, data.note_mods[note.id],
-                   -1, row.format_tags(), row.format_fields(),
-                   note.fields[model.sort_field_index], 0, 0, "")
+            model_id, sort_field, _ = kinds[note.type]
+            tags = note.tags
+            extra = extra_tags.get(note.id)
+            if extra or len(tags) > 1:
+                tags = sorted({*tags, *(extra or ())})
+            yield (note_ids[note.id], note.guid, model_id, note_mods[note.id],
+                   f" {' '.join(tags)} ", "\x1f".join(note.fields), note.fields[sort_field])
 
     def card_rows() -> Iterator[tuple]:
         for did, due, note in order:
-            nid, mod = data.note_ids[note.id], data.note_mods[note.id]
-            for i, ordinal in enumerate(ordinals[note.type](note.fields)):
-                yield (nid + 1 + i, nid, did, ordinal, mod, -1, 0, 0, due, 0, 0, 0, 0, 0, 0, 0,
-                       0, "")
+            nid, mod = note_ids[note.id], note_mods[note.id]
+            for i, ordinal in enumerate(kinds[note.type][2](note.fields), 1):
+                yield (nid + i, nid, did, ordinal, mod, due)
 
     package = genanki.Package(list(decks.values()))
-    stamp = max([*data.note_mods.values(), *data.notetype_mods.values(), 0])
+    stamp = max(max(data.note_mods.values(), default=0),
+                max(data.notetype_mods.values(), default=0), 0)
     connection = sqlite3.connect(database)
     try:
+        # A throwaway file, zipped once written: no rollback journal, no fsync (neither
+        # changes a byte of the database; the package itself is written atomically).
+        connection.execute("PRAGMA journal_mode=OFF")
+        connection.execute("PRAGMA synchronous=OFF")
         cursor = connection.cursor()
         package.write_to_db(cursor, stamp, itertools.count())
-        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows())
-        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        # usn -1, csum, flags 0, data "": as genanki writes them
+        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
+        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,-1,0,0,?,0,0,0,0,0,0,0,0,'')",
                            card_rows())
         connection.commit()
     finally:

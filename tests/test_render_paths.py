@@ -1,6 +1,6 @@
 """The render's shortcuts give exactly what the whole chain gives (Markdown through pyromark,
 nh3, typography, neutralised Anki markup), on generated text made of the characters each
-shortcut keys on; the GUIDs are genanki's own."""
+shortcut keys on; the GUIDs and the card ordinals are genanki's own."""
 
 from __future__ import annotations
 
@@ -15,8 +15,19 @@ from hypothesis import strategies as st
 
 from flashcards import render
 from flashcards.models import CardType, DeckConfig, NoteSpec
-from flashcards.pack import base91, note_guid, pack_note, pack_notes
+from flashcards.notetypes import NOTETYPES
+from flashcards.pack import (
+    _cloze_ordinals,
+    _front_back_ordinals,
+    _Model,
+    base91,
+    card_ordinals,
+    note_guid,
+    pack_note,
+    pack_notes,
+)
 from flashcards.render import FieldRenderer, french_typography, markdown_field, plain_field
+from flashcards.tts import with_tts
 
 # ---- the whole chain, step by step, as the render was before its shortcuts ---------------
 
@@ -186,3 +197,29 @@ def test_pack_notes_is_pack_note_of_each() -> None:
     assert packed[0].tags == ("a", "a::b", "dojo", "z")
     assert packed[1].fields[0] == "{{c1::Tesla}} a fermé &#123;&#123;Dojo}}"
     assert packed[2].guid == "kept"
+
+
+# ---- card ordinals ------------------------------------------------------------------------
+
+GAPS = st.lists(st.sampled_from(["{{c1::a}}", "{{c2::b}}", "{{c3::c::hint}}", "{{c0::z}}",
+                                 "{{c12::d}}", "{{c1::}}", "{{c2::x\ny}}", "{{c", "}}", "::",
+                                 "{{c9::e}}", "text ", "{{"]), max_size=8).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(text=GAPS, extra=GAPS, tts=st.booleans())
+@example(text="{{c1::Tesla}} {{c3::Dojo}} {{c2::2025}} {{c1::Musk}}", extra="", tts=False)
+def test_cloze_ordinals_are_genankis(text: str, extra: str, tts: bool) -> None:
+    notetype = NOTETYPES[CardType.CLOZE]
+    model = _Model(with_tts(notetype, "fr") if tts else notetype, 0)
+    fields = (text, extra, "")
+    assert _cloze_ordinals(model)(fields) == card_ordinals(model, fields)
+
+
+@given(card_type=st.sampled_from([CardType.BASIC, CardType.REVERSE, CardType.TYPE_IN]),
+       empty=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_front_back_ordinals_are_genankis(card_type: CardType, empty: list[bool]) -> None:
+    model = _Model(NOTETYPES[card_type], 0)
+    fields = tuple("" if blank else "x" for blank in empty)
+    ordinals = _front_back_ordinals(model)
+    assert ordinals(fields) == ordinals(fields) == card_ordinals(model, fields)
