@@ -144,8 +144,10 @@ def check(notes: Sequence[NoteSpec], seed: Seed | None) -> Report:
         found = in_seed.get(source)
         if found is None:
             found = in_seed[source] = seed.contains(source)
+        if found:
+            continue
         key = (note.fact_id or note.id, source)
-        if not found and key not in reported:  # a fact's source once, not once per template
+        if key not in reported:  # a fact's source once, not once per template
             reported.add(key)
             problems = check_grounding(note, seed, suggest=ungrounded < MAX_SUGGESTIONS)
             ungrounded += bool(problems)

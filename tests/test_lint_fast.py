@@ -74,6 +74,7 @@ def test_shortcuts_equal_their_patterns(text: str) -> None:
     assert fast.words(text) == list(reference_words(text))
     assert fast._words_of(text) == fast._WORD.findall(text)
     assert fast._space_missing(text) == bool(fast._NO_SPACE_BEFORE.search(text))
+    assert fast._typography_suspect(text) == bool(fast._TYPOGRAPHY_SUSPECTS.search(text))
 
 
 def test_yes_no_questions_start_with_one_of_the_listed_characters() -> None:
