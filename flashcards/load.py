@@ -10,6 +10,7 @@ import itertools
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -322,8 +323,10 @@ class ListItems:
     100,000 cards (and yaml-rs's own tree of it) is never held whole.
 
     Only for a file whose every line, below `key:`, is blank, a comment, or indented at
-    least as far as the items' `-`: a line at that indent that starts with `- ` then starts
-    an item, in the whole file's parse as in a slice's (a plain, block or nested value ends
+    least as far as the items' `-` (the items may be at column 1, `key:` then `- …`; another
+    key at column 1 leaves its slice unparsable): a line at that indent that starts with `- `
+    then starts an item, in the whole file's parse as in a slice's (a plain, block or nested
+    value ends
     at such a line; a quoted or flow one open across it leaves its slice unclosed, which
     yaml-rs refuses). `load_yaml` of the file gives the same data when every slice parses
     into as many items as it has `- ` lines (`parse`), except that a value nested deeper
@@ -351,12 +354,12 @@ class ListItems:
                 or (b"!" in raw and _maybe_tag_utf8(raw))):
             return None
         head = re.match(_BLANK_LINES + re.escape(key.encode()) + rb":(?:[ \t]+#[^\n]*)?[ \t]*\n"
-                        + _BLANK_LINES + rb"( +)-(?=[ \n])", raw)
+                        + _BLANK_LINES + rb"( *)-(?=[ \n])", raw)
         if head is None:
             return None
         first, indent = head.start(1), head[1]
-        if re.compile(rb"\n(?!" + indent + rb"|\n|#|\Z)").search(raw, first):
-            return None  # a line less indented than the items
+        if _outside(indent).search(raw, first):
+            return None  # a line less indented than the items, or another key at column 1
         item = re.compile(rb"\n" + indent + rb"-(?=[ \n])")
         starts = [first] + [m.start() + 1 for m in item.finditer(raw, first)]
         lines = list(itertools.accumulate(map(raw.count, itertools.repeat(b"\n"), starts,
@@ -388,6 +391,13 @@ class ListItems:
     def document(self) -> Document:
         """The file as a Document (its data not kept: the models hold it)."""
         return Document(self.path, None, raw=self.raw, _item_lines={self.key: self.lines})
+
+
+@cache
+def _outside(indent: bytes) -> re.Pattern[bytes]:
+    """A line that is not blank, a comment or indented as far as items at `indent`; at
+    column 1, a line that starts neither an item nor with a space (`...`, `---`, a key)."""
+    return re.compile(rb"\n(?!" + (indent or rb"[ ]|-[ \n]") + rb"|\n|#|\Z)")
 
 
 def load_yaml_positional(path: Path, text: str | None = None) -> Document:

@@ -95,7 +95,9 @@ _LINES = ["# comment", "{i}  # indented comment", "", "   ", " x", "\t- tab", "-
           "{i}-\tfoo", "{i}-", "{i}  - deeper", "other: 1", "{i}- {id: f, question: q, answer: a}",
           "{i}- just text", "{i}  answr: typo", "{i}  tags: [a, b]", "{i}  tags: not-a-list",
           "{i}  type: cloze", "{i}  extra: E", "{i}  id: dup", "{i}  extra: lone\rCR",
-          "{i}  extra: \"a\r\n{i}  b\""]
+          "{i}  extra: \"a\r\n{i}  b\"", "-b", "? q", "%YAML 1.2", "- - nested", "-", "#c",
+          "--- x", "... x", ": v", "[flow]", "key:", "{i}- - nested", "{i}  extra: |\nx",
+          "{i}  extra: >\n{i}   a\n#c\n{i}   b", "{i}  extra: \"a\n- b\""]
 _HEADERS = ["cards:\n", "cards: # c\n", "# lead\n\ncards:\n", "cards:\n  # first\n",
             "cards: []\n", "other: 1\ncards:\n", "cards:\n  []\n", "---\ncards:\n"]
 
