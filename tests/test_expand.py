@@ -10,7 +10,8 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from flashcards.expand import _render, compiled
+from flashcards.expand import _render, compiled, fact_values
+from flashcards.models import FACT_KINDS, FactsFile
 
 _TEXTS = sorted({text for path in glob.glob(str(Path(__file__).parent.parent / "flashcards"
                                                    / "templates" / "*.yaml"))
@@ -43,3 +44,29 @@ def test_render_is_templates_own(text, values):
     assume(kind == "ok")  # refused before any render
     assert _outcome(lambda: _render(template, values)) == \
         _outcome(lambda: template.render(values))
+
+
+_FACT_FIELDS = {"person": {"name": "N", "role": "r"}, "event": {"date": "d", "event": "e"},
+                "quantity": {"measure": "m", "value": "v"},
+                "relation": {"subject": "s", "predicate": "p", "object": "o"},
+                "definition": {"term": "t", "definition": "d"},
+                "quote": {"speaker": "s", "quote": "q"}}
+_OPTIONAL = {"subdeck": st.text(min_size=1, max_size=5).filter(lambda t: '"' not in t
+                                                                and t.strip()),
+             "tags": st.lists(st.sampled_from(["a", "b::c"])), "extra": st.just("E"),
+             "lint_disable": st.lists(st.just("answer-length")),
+             "templates": st.lists(st.just("x"), min_size=1), "plural": st.booleans(),
+             "context": st.just("C")}
+
+
+@settings(deadline=None, max_examples=200, database=None)
+@given(kind=st.sampled_from(FACT_KINDS), extra=st.fixed_dictionaries({}, optional=_OPTIONAL))
+def test_fact_values_are_model_dump(kind, extra):
+    if kind != "quantity":
+        extra.pop("plural", None)
+    if kind != "quote":
+        extra.pop("context", None)
+    fact = FactsFile.model_validate({"facts": [{"id": "f", "kind": kind, "source": "S",
+                                                **_FACT_FIELDS[kind], **extra}]}).facts[0]
+    assert fact_values(fact) == fact.model_dump()
+    assert fact_values(fact) is not fact.__dict__
