@@ -1,9 +1,10 @@
-"""Validation of a big list file (`cards.yaml`, `facts.yaml`) one item at a time.
+"""Validation of a big list file (`cards.yaml`, `facts.yaml`) a slice of items at a time.
 
 The parsed YAML of a 100,000-card file and the models made from it are each a few hundred
-MiB; validating item by item and dropping each parsed item once it is a model means the two
-are never held whole together. Errors are pydantic's own, located as a whole-file validation
-locates them."""
+MiB. A valid file in the usual layout is parsed and validated 2,000 items at a time
+(`load_items`): its parsed data is never whole. Any other file, or one with an error, is
+parsed whole and validated item by item (`validate_items`), each parsed item dropped once it
+is a model; errors are pydantic's own, located as a whole-file validation locates them."""
 
 from __future__ import annotations
 
