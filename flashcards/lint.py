@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from flashcards.check import CLOZE_GAP, note_diagnostic, question_key
 from flashcards.diagnostics import Diagnostic, Severity
@@ -297,20 +298,18 @@ def _near_duplicates(notes: Sequence[NoteSpec]) -> Iterable[Finding]:
     """Questions sharing most of their words but with different answers. Candidates come from
     an index of each question's rarest words, so the cost stays near-linear."""
     asked = [n for n in notes if n.type is not CardType.CLOZE]
-    bags = [frozenset(w for w in words(n.fields.get("Question", "")) if w not in _STOPWORDS)
-            for n in asked]
-    frequency: dict[str, int] = defaultdict(int)
-    for bag in bags:
-        for word in bag:
-            frequency[word] += 1
+    # words(question), without collapsing its spaces: the same words.
+    bags = [frozenset(_words_of(_untagged(n.fields.get("Question", "")).casefold()))
+            - _STOPWORDS for n in asked]
+    frequency = Counter(chain.from_iterable(bags))
     index: dict[str, list[int]] = defaultdict(list)
     for i, bag in enumerate(bags):
         if len(bag) < 2:
             continue
         # Candidates share one of the question's two rarest words; a word found in many
         # questions says nothing about duplication and would make the search quadratic.
-        rare = [w for w in sorted(bag, key=lambda w: (frequency[w], w))[:2]
-                if frequency[w] <= MAX_WORD_FREQUENCY]
+        rare = sorted((w for w in bag if frequency[w] <= MAX_WORD_FREQUENCY),
+                      key=lambda w: (frequency[w], w))[:2]
         candidates = {j for word in rare for j in index[word]}
         for j in sorted(candidates):
             other = bags[j]
