@@ -36,9 +36,12 @@ def share_fields_sets(models: list[Any], shared: dict[frozenset[str], set[str]])
     """Models with the same fields set share one `set` (pydantic makes one per model, ~730
     bytes, as much as the rest of a card's model), the first one in `shared`: the models are
     frozen, and copies made of them (`model_copy`) copy their set."""
+    last: dict[type, set[str]] = {}  # the shared set of the last model of each class
     for model in models:
         fields = model.__pydantic_fields_set__
-        same = shared.setdefault(frozenset(fields), fields)
+        same = last.get(type(model))
+        if same is None or same != fields:  # comparing is cheaper than a frozenset
+            same = last[type(model)] = shared.setdefault(frozenset(fields), fields)
         if same is not fields:
             object.__setattr__(model, "__pydantic_fields_set__", same)
 
