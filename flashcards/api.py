@@ -44,7 +44,7 @@ from flashcards.notetypes import NOTETYPES
 from flashcards.pack import (
     PackedNote,
     PackInput,
-    pack_note,
+    pack_notes,
     write_database,
 )
 from flashcards.project import Project, UsageError, deck_name_key
@@ -241,7 +241,7 @@ def _plan_with_media(deck: PreparedDeck, now: int, *, new_notetype_version: bool
     from flashcards.media import pack_media
 
     config = deck.sources.config
-    packed = [pack_note(note, deck.slug, config) for note in deck.notes]
+    packed = pack_notes(deck.notes, deck.slug, config)
     media = pack_media(deck.sources.root, packed, deck_css(deck))
     plan = plan_build(deck.slug, deck.sources.root, config, deck.notes, media.notes,
                       read_lock(deck.sources.root), now, css=media.css,
