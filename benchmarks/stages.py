@@ -37,7 +37,7 @@ def main(size: int) -> None:
         from flashcards.gcpause import paused_gc
         from flashcards.lint import lint
         from flashcards.lock import read_lock
-        from flashcards.pack import PackInput, pack_note, write_database
+        from flashcards.pack import PackInput, pack_notes, write_database
         from flashcards.safety import check_markup, check_style
         from flashcards.validate import load_deck
         from flashcards.write import write_apkg, write_atomic
@@ -61,7 +61,7 @@ def main(size: int) -> None:
         report.extend(check_markup(notes))
         report.extend(check_style(deck_dir, api.STYLE_FILE))
         lap("media, markup and style checks")
-        packed = [pack_note(note, "synth", sources.config) for note in notes]
+        packed = pack_notes(notes, "synth", sources.config)
         lap("render fields (Markdown, typography, sanitise) + GUIDs")
         plan = plan_build("synth", deck_dir, sources.config, notes, packed,
                           read_lock(deck_dir), int(time.time()))
