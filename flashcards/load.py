@@ -520,7 +520,10 @@ class _Walker:
         if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
             return node.value  # dates stay as written
         try:
-            return _CONSTRUCTOR.construct_object(node)
+            value = _CONSTRUCTOR.construct_object(node)
+            if type(value) is int and value.bit_length() > 14_000:
+                str(value)  # a ValueError when too long to be text (0x followed by 3,600 f)
+            return value
         except (ValueError, OverflowError, KeyError, yaml.YAMLError):
             self.fail(node, f"invalid value {node.value[:40]!r}",
                       "quote it to make it text, e.g. \"0123…\"", "yaml")

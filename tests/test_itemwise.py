@@ -128,7 +128,7 @@ def _whole_file_way(path):
     try:
         doc = load_yaml(path)
         model, diagnostics = validate_document(doc, CardsFile)
-    except (SourceError, ValueError):  # ValueError: pydantic on an int too long for text
+    except SourceError:
         return None, None
     if diagnostics or model is None:
         return None, None
