@@ -271,9 +271,11 @@ class StagedDeck:
     seeds_dir: Path
 
 
-def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds_dir: Path, *,
+def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds_dir: Path,
+               decks: dict[str, str] | None = None, *,
                new_notetype_version: bool = False) -> StagedDeck:
-    """Pack `deck` into `staging`; the lock it will leave behind is returned, not written."""
+    """Pack `deck` into `staging` (`decks`: the Anki deck of each note, when already known);
+    the lock it will leave behind is returned, not written."""
     from flashcards.subdecks import note_decks
 
     packed, plan, media_files = _plan_with_media(deck, now,
@@ -287,7 +289,7 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
         notetypes=plan.notetypes,
         notetype_mods=plan.notetype_mods,
         description_html=description_html(deck, plan),
-        note_decks=note_decks(deck.sources, deck.notes),
+        note_decks=decks if decks is not None else note_decks(deck.sources, deck.notes),
     )
     staged = staging / f"{deck.slug}.apkg"
     database = staging / f"{deck.slug}.anki2"
@@ -346,10 +348,12 @@ def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: i
     checking = Background(len(deck.notes), check_deck, deck)
     if not checking.forked:
         checked(deck, checking.result())
-        return stage_deck(deck, staging, out_dir, now, seeds_dir,
+    decks = _release_sources(deck)
+    if not checking.forked:
+        return stage_deck(deck, staging, out_dir, now, seeds_dir, decks,
                           new_notetype_version=new_notetype_version)
     try:
-        staged = stage_deck(deck, staging, out_dir, now, seeds_dir,
+        staged = stage_deck(deck, staging, out_dir, now, seeds_dir, decks,
                             new_notetype_version=new_notetype_version)
     except Exception:
         checked(deck, checking.result())
@@ -361,6 +365,23 @@ def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: i
     result = dataclasses.replace(staged.result, warnings=(*deck.report.warnings,
                                                           *staged.result.warnings))
     return dataclasses.replace(staged, result=result)
+
+
+def _release_sources(deck: PreparedDeck) -> dict[str, str]:
+    """The Anki deck of each note; then the card and fact models and the text of their files
+    are let go: once checked (here or in the child, which has its own copy), packing needs
+    only the notes, and a big deck's models weigh more than its notes (~70 MiB at 100,000)."""
+    from flashcards.models import CardsFile, FactsFile
+    from flashcards.subdecks import note_decks
+
+    sources = deck.sources
+    decks = note_decks(sources, deck.notes)
+    sources.cards, sources.facts = CardsFile(), FactsFile()
+    for file in ("cards.yaml", "facts.yaml"):
+        doc = sources.documents.get(file)
+        if doc is not None:
+            doc.data = doc.text = doc.raw = None
+    return decks
 
 
 def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = None, *,
