@@ -1,4 +1,4 @@
-"""The lint, check and markup rules take shortcuts (pre-checks that skip a regex, words
+"""The lint, check, media and markup rules take shortcuts (pre-checks that skip a regex, words
 computed once per note, Diagnostics made only for what is not disabled): their findings must
 be those of the plain definitions below, kept here as they were written before the speed
 work, on generated notes built from pieces that trigger, or nearly trigger, every rule."""
@@ -10,14 +10,21 @@ import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flashcards import check as checks
 from flashcards import lint as fast
 from flashcards.check import CLOZE_GAP, note_diagnostic, question_key
-from flashcards.diagnostics import Diagnostic
+from flashcards.diagnostics import Diagnostic, Report, Severity
+from flashcards.grounding import Seed
+from flashcards.media import _author_fields, check_media, field_references, resolve
 from flashcards.models import CardType, NoteSpec
+from flashcards.pack import note_fields
+from flashcards.safety import _HINT, _shown, check_markup, removed_markup
+from tests.conftest import SEED
 
 SETTINGS = settings(deadline=None, max_examples=300, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -27,7 +34,9 @@ PIECES = ["Quelle", "est", "la", "réponse", "Est-ce", "est-il", "A-t-il", "y a-
           "!", " !", ";", " ;", ":", " :", "::", "://", "...", "…", '"', "« ", " »", "`c?`",
           "`", "{{c1::", "}}", "{{c2::un deux trois quatre cinq six sept}}", "{{c1::a::b}}",
           "{{", "*", "**", "_", "#", ">", "<b>", "</b>", '<img src="media/x.png">',
-          "![](media/x.png)", "[sound:media/x.mp3]", "&amp;", "ﬁn", "ſ", "K", "ß", "ǰ", "Ⅻ",
+          "![](media/x.png)", "[sound:media/x.mp3]", "&amp;",
+          "&#91;sound:media/x.mp3]", "&#60;img src=y.png>", "{{ c1:x}}", "{{c1:y}}",
+          "ﬁn", "ſ", "K", "ß", "ǰ", "Ⅻ",
           "①", "ﷺ", "\u00a0", "\t", "\n", " ", "x_y", "Tesla", "a", "un", "terme", "l’article",
           "é", "e\u0301", "2021", "12", "’", "'", "Qu’est-ce que", "Bannon", "ı", "İ"]
 texts = st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=14).map("".join)
@@ -75,6 +84,25 @@ def test_shortcuts_equal_their_patterns(text: str) -> None:
     assert fast._words_of(text) == fast._WORD.findall(text)
     assert fast._space_missing(text) == bool(fast._NO_SPACE_BEFORE.search(text))
     assert fast._typography_suspect(text) == bool(fast._TYPOGRAPHY_SUSPECTS.search(text))
+
+
+@SETTINGS
+@given(notes())
+def test_check_finds_what_the_plain_checks_find(notes: list[NoteSpec]) -> None:
+    seed = Seed("s", SEED, "Tesla a mis un terme à son ambitieux projet. La puce D1 d'Dojo.")
+    assert checks.check(notes, seed).diagnostics == reference_check(notes, seed).diagnostics
+    assert checks.check(notes, None).diagnostics == reference_check(notes, None).diagnostics
+
+
+@settings(SETTINGS, max_examples=60)
+@given(notes())
+def test_media_and_markup_find_what_every_field_shows(tmp_path_factory, notes: list[NoteSpec]
+                                                      ) -> None:
+    deck = tmp_path_factory.mktemp("deck")
+    (deck / "media").mkdir()
+    (deck / "media" / "x.png").write_bytes(b"\x89PNG")
+    assert check_media(deck, notes, "fr") == reference_media(deck, notes)
+    assert check_markup(notes) == reference_markup(notes)
 
 
 def test_yes_no_questions_start_with_one_of_the_listed_characters() -> None:
@@ -248,3 +276,65 @@ def reference_lint(notes: Sequence[NoteSpec], *, language: str, has_seed: bool,
         findings.extend(_near_duplicates(notes))
     return [d for note, d in findings
             if d.code not in deck_disabled and d.code not in note.lint_disable]
+
+
+def reference_question_key(note: NoteSpec) -> str:
+    text = note.fields.get("Text") or note.fields.get("Question", "")
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w{}:]+", " ", text).split())
+
+
+def reference_check(notes: Sequence[NoteSpec], seed: Seed | None) -> Report:
+    report = Report()
+    grounded: set[tuple[str, str]] = set()
+    ungrounded = 0
+    for note in notes:
+        report.extend(checks.check_sides(note))
+        report.extend(checks.check_cloze(note))
+        key = (note.fact_id or note.id, note.source or "")
+        if key not in grounded:
+            grounded.add(key)
+            problems = checks.check_grounding(note, seed,
+                                              suggest=ungrounded < checks.MAX_SUGGESTIONS)
+            ungrounded += bool(problems)
+            report.extend(problems)
+    first: dict[str, NoteSpec] = {}
+    for note in notes:
+        key = reference_question_key(note)
+        if not key:
+            continue
+        if key in first:
+            report.add(note_diagnostic(
+                note, f"same question as {checks.note_label(first[key])} ({first[key].origin})",
+                "merge the two cards, or make the questions say what differs", "duplicate"))
+        else:
+            first[key] = note
+    return report
+
+
+def reference_media(deck: Path, notes: Sequence[NoteSpec]) -> list[Diagnostic]:
+    from flashcards.media import MediaProblem
+
+    problems = []
+    for note in notes:
+        for value in _author_fields(note.type, note_fields(note, "fr")):
+            for ref in field_references(value):
+                try:
+                    resolve(deck, ref)
+                except MediaProblem as exc:
+                    problems.append(note_diagnostic(note, str(exc), exc.hint, "media",
+                                                    exc.severity))
+    return problems
+
+
+def reference_markup(notes: Sequence[NoteSpec]) -> list[Diagnostic]:
+    warnings = []
+    for note in notes:
+        removed: list[str] = []
+        for name, value in note.fields.items():
+            if "<" in value or "](" in value:
+                removed += [f"{what} in {name}" for what in removed_markup(value)]
+        if removed:
+            warnings.append(note_diagnostic(note, f"removed {_shown(removed)}", _HINT,
+                                            "unsafe-html", Severity.WARNING))
+    return warnings
