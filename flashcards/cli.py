@@ -109,10 +109,14 @@ def say(text: str, *, stderr: bool = False, style: str | None = None) -> None:
     prints it, without importing Rich when it would print the text unchanged."""
     stream = sys.stderr if stderr else sys.stdout
     if _writes_plain(text, stream, styled=style is not None, emoji=True):
-        stream.write(text + "\n")
-        stream.flush()  # as Rich does: stdout and stderr lines stay in order
+        _write_line(text, stream)
     else:
         console(stderr).print(text, style=style, markup=False)
+
+
+def _write_line(text: str, stream: TextIO) -> None:
+    stream.write(text + "\n")
+    stream.flush()  # as Rich does: stdout and stderr lines stay in order
 
 
 _json_mode = False
@@ -145,7 +149,7 @@ def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
         if d.hint:
             hint = f"  hint: {d.hint}"
             if _writes_plain(hint, sys.stderr, styled=False, emoji=False):
-                say(hint, stderr=True)
+                _write_line(hint, sys.stderr)  # not `say`: a Text, so no emoji codes
             else:
                 from rich.text import Text
 
@@ -156,7 +160,7 @@ def _print_diagnostic(location: str, d: Diagnostic) -> None:
     """`location: severity[code]: message`, the severity in red or yellow on a terminal."""
     plain = f"{location}: {d.severity.value}[{d.code}]: {d.message}"
     if _writes_plain(plain, sys.stderr, styled=True, emoji=False):
-        say(plain, stderr=True)
+        _write_line(plain, sys.stderr)  # not `say`: `cards.yaml:1234:1` is no emoji code
         return
     from rich.text import Text
 

@@ -228,3 +228,15 @@ def test_plain_output_is_what_rich_prints(text, styled, monkeypatch):
 def test_say_falls_back_to_rich(capsys):
     cli.say("a :thumbs_up: b\tc")
     assert capsys.readouterr().out == _rich("a :thumbs_up: b\tc", terminal=False)
+
+
+def test_a_diagnostic_prints_exactly_as_written(capsys, monkeypatch):
+    """`cards.yaml:1234:1` and `:smile:` in a message are not emoji codes: a diagnostic is a
+    Text to Rich, and the plain path must not hand it to Rich as a string."""
+    from flashcards.diagnostics import Diagnostic, Position
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    cli.print_diagnostics([Diagnostic(Path("cards.yaml"), "say :smile: here", "hint :1234: too",
+                                      Position(1234, 1), code="demo")])
+    assert capsys.readouterr().err == ("cards.yaml:1234:1: error[demo]: say :smile: here\n"
+                                       "  hint: hint :1234: too\n")
