@@ -235,13 +235,16 @@ def plan_deck(deck: PreparedDeck, now: int, *, new_notetype_version: bool = Fals
     return packed, plan
 
 
-def _plan_with_media(deck: PreparedDeck, now: int, *, new_notetype_version: bool = False
+def _plan_with_media(deck: PreparedDeck, now: int, *, new_notetype_version: bool = False,
+                     packed: list[PackedNote] | None = None
                      ) -> tuple[list[PackedNote], Plan, list[tuple[str, Path]]]:
-    """`plan_deck`, and the media files the package carries, under their names in it."""
+    """`plan_deck`, and the media files the package carries, under their names in it
+    (`packed`: the notes already rendered)."""
     from flashcards.media import pack_media
 
     config = deck.sources.config
-    packed = pack_notes(deck.notes, deck.slug, config)
+    if packed is None:
+        packed = pack_notes(deck.notes, deck.slug, config)
     media = pack_media(deck.sources.root, packed, deck_css(deck))
     plan = plan_build(deck.slug, deck.sources.root, config, deck.notes, media.notes,
                       read_lock(deck.sources.root), now, css=media.css,
@@ -272,13 +275,13 @@ class StagedDeck:
 
 
 def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds_dir: Path,
-               decks: dict[str, str] | None = None, *,
-               new_notetype_version: bool = False) -> StagedDeck:
-    """Pack `deck` into `staging` (`decks`: the Anki deck of each note, when already known);
-    the lock it will leave behind is returned, not written."""
+               decks: dict[str, str] | None = None, *, new_notetype_version: bool = False,
+               packed: list[PackedNote] | None = None) -> StagedDeck:
+    """Pack `deck` into `staging` (`decks`: the Anki deck of each note, `packed`: its notes
+    rendered, when already known); the lock it will leave behind is returned, not written."""
     from flashcards.subdecks import note_decks
 
-    packed, plan, media_files = _plan_with_media(deck, now,
+    packed, plan, media_files = _plan_with_media(deck, now, packed=packed,
                                                  new_notetype_version=new_notetype_version)
     data = PackInput(
         config=deck.sources.config,
@@ -339,32 +342,47 @@ def _stage_one(root: Path, slug: str, staging: Path, out_dir: Path, now: int,
         return exc
 
 
+# The share of a big deck's notes this process renders while the forked child checks and
+# lints the deck, then renders the rest: checking a note costs about half of rendering it
+# (benchmarks/stages.py), so both are done at about the same time.
+PARENT_SHARE = 0.75
+
+
 def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: int,
                         seeds_dir: Path, new_notetype_version: bool) -> StagedDeck:
     """Check `deck`, and pack it into `staging` once valid. A big deck is checked and linted
-    in a forked child while this process packs it: nothing is moved into place before the
-    check's report comes back without errors (`build` removes the staging folder), and when
-    both fail, the problems in the sources are what is reported, as if checked first."""
-    checking = Background(len(deck.notes), check_deck, deck)
-    if not checking.forked:
-        checked(deck, checking.result())
-    decks = _release_sources(deck)
-    if not checking.forked:
-        return stage_deck(deck, staging, out_dir, now, seeds_dir, decks,
-                          new_notetype_version=new_notetype_version)
-    try:
-        staged = stage_deck(deck, staging, out_dir, now, seeds_dir, decks,
-                            new_notetype_version=new_notetype_version)
-    except Exception:
-        checked(deck, checking.result())
-        raise
-    except BaseException:
-        checking.cancel()
-        raise
-    checked(deck, checking.result())
-    result = dataclasses.replace(staged.result, warnings=(*deck.report.warnings,
-                                                          *staged.result.warnings))
-    return dataclasses.replace(staged, result=result)
+    in a forked child, which then renders the last notes, while this process renders the
+    first ones; nothing is packed before the check's report comes back without errors."""
+    notes = deck.notes
+    split = round(len(notes) * PARENT_SHARE)
+    checking = Background(len(notes), check_and_render, deck, split)
+    head: list[PackedNote] | None = None
+    if checking.forked:
+        decks = _release_sources(deck)
+        try:
+            head = pack_notes(notes[:split], deck.slug, deck.sources.config)
+        except Exception:  # the checks say what is wrong, as if they had run first
+            checked(deck, checking.result()[0])
+            raise
+        except BaseException:
+            checking.cancel()
+            raise
+    report, tail = checking.result()
+    checked(deck, report)
+    if head is None:
+        decks = _release_sources(deck)
+        head = pack_notes(notes[:split], deck.slug, deck.sources.config)
+    return stage_deck(deck, staging, out_dir, now, seeds_dir, decks, packed=head + tail,
+                      new_notetype_version=new_notetype_version)
+
+
+def check_and_render(deck: PreparedDeck, start: int) -> tuple[Report, list[PackedNote]]:
+    """The deck's check report, and, when it has no error, its notes from `start` on
+    rendered."""
+    report = check_deck(deck)
+    if not report.ok:
+        return report, []
+    return report, pack_notes(deck.notes[start:], deck.slug, deck.sources.config)
 
 
 def _release_sources(deck: PreparedDeck) -> dict[str, str]:

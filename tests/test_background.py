@@ -90,12 +90,12 @@ def test_forked_build_is_byte_identical(project, write_deck, monkeypatch, jobs):
     deck = write_deck("demo", cards=STARTER_CARDS, facts=STARTER_FACTS)
     monkeypatch.setattr(background, "MIN_ITEMS", 10**9)
     alone = _package_digest(project)
-    assert jobs == [("check_deck", False), ("lint", False)]
+    assert jobs == [("check_and_render", False), ("lint", False)]
     alone_lock = (deck / "flashcards.lock").read_text(encoding="utf-8")
     (deck / "flashcards.lock").unlink()
     monkeypatch.setattr(background, "MIN_ITEMS", 0)
     assert _package_digest(project) == alone
-    assert jobs[2:] == [("check_deck", True)]  # the child lints it too: one child at a time
+    assert jobs[2:] == [("check_and_render", True)]  # the child lints it too: one child at a time
     assert (deck / "flashcards.lock").read_text(encoding="utf-8") == alone_lock
     assert _children() == set()
 
@@ -110,7 +110,7 @@ def test_a_deck_with_errors_leaves_no_child(project, write_deck, monkeypatch, jo
     with pytest.raises(api.SourceError) as caught:
         api.build(api.Project(project))
     assert "yes-no-question" in str(caught.value.diagnostics)
-    assert jobs == [("check_deck", True)]
+    assert jobs == [("check_and_render", True)]
     assert _children() == set()
     assert not (project / "dist").exists()
     assert not (project / "decks" / "demo" / "flashcards.lock").exists()
@@ -153,7 +153,7 @@ def test_a_forked_build_reports_what_a_single_process_reports(project, write_dec
         with pytest.raises(api.SourceError) as caught:
             api.build(api.Project(project))
         outcomes.append(caught.value.diagnostics)
-    assert jobs == [("check_deck", False), ("lint", False), ("check_deck", True)]
+    assert jobs == [("check_and_render", False), ("lint", False), ("check_and_render", True)]
     assert outcomes[0] == outcomes[1]
     assert any("absente.png" in d.message for d in outcomes[1])
     assert _children() == set()
