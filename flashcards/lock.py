@@ -44,6 +44,74 @@ class NoteLock:
     def is_removed(self) -> bool:
         return self.removed is not None
 
+    def __eq__(self, other: object) -> bool:
+        # By value, whatever the class: a note read from a lock file (`_ReadNote`) equals
+        # the note built with the same values.
+        if not isinstance(other, NoteLock):
+            return NotImplemented
+        return _note_values(self) == _note_values(other)
+
+
+def _note_values(note: NoteLock) -> tuple[Any, ...]:
+    return (note.type, note.hash, note.mod, note.nid, note.since, note.fields, note.tags,
+            note.source, note.changed_in, note.removed, note.guid, note.was)
+
+
+_TEXTS = ("fields", "tags", "source")  # what a note read from a file decodes on first use
+
+
+class _ReadNote(NoteLock):
+    """A note read from a lock file: its texts are decoded from its line on first use. A
+    rebuild needs the old texts of the notes that changed only; every other note then weighs
+    its line (some 250 bytes) instead of its fields, tags and source as objects (~1 KiB)."""
+
+    __slots__ = ("_texts",)
+
+    @classmethod
+    def read(cls, type: str, hash: str, mod: int, nid: int, since: str,
+             changed_in: list[str], removed: str | None, guid: str | None,
+             was: dict[str, Any] | None, texts: bytes) -> _ReadNote:
+        """`texts`: a JSON object holding the note's `fields`, and its `tags` and `source`
+        unless empty (other attributes are ignored)."""
+        note = cls.__new__(cls)
+        note.type, note.hash, note.mod, note.nid, note.since = type, hash, mod, nid, since
+        note.changed_in, note.removed, note.guid, note.was = changed_in, removed, guid, was
+        note._texts = texts
+        return note
+
+    def _decode(self) -> None:
+        """Set the texts not set yet from the line, then let go of it."""
+        entry = orjson.loads(self._texts)
+        values = (entry["fields"], entry.get("tags", []), entry.get("source"))
+        for name, value in zip(_TEXTS, values, strict=True):
+            slot = _SLOTS[name]
+            try:
+                slot.__get__(self, NoteLock)
+            except AttributeError:  # not set since the note was read
+                slot.__set__(self, value)
+        del self._texts
+
+
+def _lazy_text(name: str) -> property:
+    slot = NoteLock.__dict__[name]  # the slot's own descriptor, which the property hides
+
+    def get(self: _ReadNote) -> Any:
+        try:
+            return slot.__get__(self, NoteLock)
+        except AttributeError:
+            self._decode()
+            return slot.__get__(self, NoteLock)
+
+    def set_(self: _ReadNote, value: Any) -> None:
+        slot.__set__(self, value)
+
+    return property(get, set_)
+
+
+_SLOTS = {name: NoteLock.__dict__[name] for name in _TEXTS}
+for _name in _TEXTS:
+    setattr(_ReadNote, _name, _lazy_text(_name))
+
 
 @dataclass
 class NotetypeLock:
@@ -177,6 +245,13 @@ def read_lock(deck_dir: Path) -> Lock:
 
 
 def _lock_from(data: dict[str, Any], notes: Iterable[tuple[str, dict[str, Any]]]) -> Lock:
+    lock = _header_from(data)
+    lock.notes = {k: NoteLock(**v) for k, v in notes}
+    return lock
+
+
+def _header_from(data: dict[str, Any]) -> Lock:
+    """The lock without its notes."""
     if data.get("format") != FORMAT:
         raise ValueError(f"unknown lock format {data.get('format')!r}")
     deck = data.get("deck", {})
@@ -186,7 +261,6 @@ def _lock_from(data: dict[str, Any], notes: Iterable[tuple[str, dict[str, Any]]]
         released=deck.get("released"),
         released_name=deck.get("released_name"),
         notetypes={k: NotetypeLock(**v) for k, v in data.get("notetypes", {}).items()},
-        notes={k: NoteLock(**v) for k, v in notes},
     )
 
 
@@ -213,20 +287,51 @@ def _read_by_line(path: Path) -> Lock | None:
             data = orjson.loads(bytes(head) + b"}}")  # the header, with no notes
             if not isinstance(data, dict):
                 return None
-
-            def notes() -> Iterator[tuple[str, dict[str, Any]]]:
-                for raw in handle:
-                    line = raw.rstrip(b"\r\n")
-                    if line == _NOTES_CLOSE:
-                        return
-                    [entry] = orjson.loads(b"{" + line.removesuffix(b",") + b"}").items()
-                    yield entry
-                raise ValueError("the notes never end")
-
-            lock = _lock_from(data, notes())
+            lock = _header_from(data)
+            lock.notes = dict(_note_lines(handle))
             return lock if handle.read().strip() == b"}" else None
     except (OSError, orjson.JSONDecodeError, ValueError, TypeError, AttributeError):
         return None
+
+
+_REQUIRED = frozenset(("type", "hash", "mod", "nid", "since", "fields"))  # no default
+_KNOWN = frozenset(NoteLock.__dataclass_fields__)
+_LEAD = ("type", "hash", "mod", "nid", "since", "fields")  # as `_note_entry` writes them
+_FIELDS_KEY = b',"fields":'
+
+
+def _note_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, NoteLock]]:
+    """The notes of a lock's note lines, up to the line closing them: each note as the whole
+    parse would make it (a ValueError or TypeError where the whole parse fails), with its
+    texts left in its line (`_ReadNote`) when the line is as the tool writes it."""
+    labels: dict[str, str] = {}  # one copy of each type and version label
+    mods: dict[int, int] = {}  # and of each mod: most notes share a few
+    for raw in lines:
+        line = raw.rstrip(b"\r\n")
+        if line == _NOTES_CLOSE:
+            return
+        entry = line.removesuffix(b",")
+        [(key, value)] = orjson.loads(b"{" + entry + b"}").items()
+        if not (_REQUIRED <= value.keys() <= _KNOWN):
+            raise TypeError(f"note {key!r} has the attributes {sorted(value)}")
+        type_, hash_, mod, nid, since = (value["type"], value["hash"], value["mod"],
+                                         value["nid"], value["since"])
+        at = entry.find(_FIELDS_KEY)
+        if (at < 0 or entry.count(b"{", 0, at) != 1 or tuple(value)[:6] != _LEAD
+                or type(mod) is not int or type(nid) is not int or type(type_) is not str
+                or type(hash_) is not str or type(since) is not str):
+            yield key, NoteLock(**value)  # not as written by the tool: read as a whole
+            continue
+        # No object is open before `,"fields":` but the note's, so it is the note's own key
+        # (not one inside its fields), and the attributes before it hold no text: the texts
+        # are `{"fields":…}` to the note's end (the attributes after them are ignored).
+        yield key, _ReadNote.read(labels.setdefault(type_, type_), hash_,
+                                  mods.setdefault(mod, mod), nid,
+                                  labels.setdefault(since, since),
+                                  value.get("changed_in", []), value.get("removed"),
+                                  value.get("guid"), value.get("was"),
+                                  b"{" + entry[at + 1:])
+    raise ValueError("the notes never end")
 
 
 def write_lock(deck_dir: Path, lock: Lock) -> None:
