@@ -199,7 +199,8 @@ def _render_plain(text: str, french: bool) -> str:
 
 class FieldRenderer:
     """`markdown_field` and `plain_field` for one language, with a cache of the texts met
-    before (cleared whenever it reaches `CACHE_SIZE` texts: bounded, cheaper than an LRU)."""
+    before (cleared whenever it reaches `CACHE_SIZE` texts: bounded, cheaper than an LRU).
+    Each method spells the lookup out: a shared helper would cost a call per field."""
 
     CACHE_SIZE = 8192
 
