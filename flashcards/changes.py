@@ -20,7 +20,7 @@ import genanki
 
 from flashcards.check import note_label
 from flashcards.diagnostics import Diagnostic, Position, Severity, SourceError
-from flashcards.lock import UNRELEASED, Lock, NoteLock, NotetypeLock, lock_path
+from flashcards.lock import UNRELEASED, Lock, NoteLock, NotetypeLock, loaded, lock_path
 from flashcards.models import CardType, DeckConfig, NoteSpec
 from flashcards.notetypes import Notetype
 from flashcards.pack import CARD_ID_STRIDE, GUID_NAMESPACE, PackedNote, deck_notetype
@@ -202,7 +202,8 @@ def plan_build(
                                               guid=before.guid or note.guid)
                 lock.notes[f"{note.id}{RETIRED}{before.nid}"] = retired
                 if not before.is_removed:
-                    plan.changes.append(NoteChange(ChangeKind.REMOVED, note.id, before, None))
+                    plan.changes.append(NoteChange(ChangeKind.REMOVED, note.id, loaded(before),
+                                                   None))
                 plan.warnings.append(_retype_warning(spec, before.type))
                 before = None
                 guid = genanki.guid_for(GUID_NAMESPACE, "retyped", retired.guid, next_nid)
@@ -213,7 +214,7 @@ def plan_build(
                 entry = _carry(before, spec)
             else:
                 kind = ChangeKind.CHANGED if before and not before.is_removed else ChangeKind.ADDED
-                plan.changes.append(NoteChange(kind, note.id, before, spec))
+                plan.changes.append(NoteChange(kind, note.id, before and loaded(before), spec))
                 if before:  # changed, or removed and back: keep its id, move its mod forward
                     mod, nid, since = max(now, before.mod + 1), before.nid, before.since
                     history, was = before.changed_in, before.was
@@ -240,6 +241,7 @@ def plan_build(
     for note_id, before in old.notes.items():
         if note_id in present or note_id in lock.notes or note_id in revived:
             continue
+        before = loaded(before)  # kept past the plan: its texts, not the old lock's store
         if not before.is_removed:
             plan.changes.append(NoteChange(ChangeKind.REMOVED, note_id, before, None))
             if old.never_released(before):

@@ -61,27 +61,32 @@ _TEXTS = ("fields", "tags", "source")  # what a note read from a file decodes on
 
 
 class _ReadNote(NoteLock):
-    """A note read from a lock file: its texts are decoded from its line on first use. A
-    rebuild needs the old texts of the notes that changed only; every other note then weighs
-    its line (some 250 bytes) instead of its fields, tags and source as objects (~1 KiB)."""
+    """A note read from a lock file: its texts are decoded from the lock's note lines on
+    first use. A rebuild needs the old texts of the notes that changed only; the others'
+    stay in the lines, one block of memory (about 350 bytes a note against ~1 KiB as
+    objects), which is given back whole once every note read is gone or decoded (`loaded`):
+    many small objects would leave their memory to the process, fragmented."""
 
-    __slots__ = ("_texts",)
+    __slots__ = ("_at", "_store")
 
     @classmethod
     def read(cls, type: str, hash: str, mod: int, nid: int, since: str,
              changed_in: list[str], removed: str | None, guid: str | None,
-             was: dict[str, Any] | None, texts: bytes) -> _ReadNote:
-        """`texts`: a JSON object holding the note's `fields`, and its `tags` and `source`
-        unless empty (other attributes are ignored)."""
+             was: dict[str, Any] | None, store: bytes, at: int) -> _ReadNote:
+        """`store[at:]`, to the end of its line but a comma: the inside of a JSON object
+        holding the note's `fields`, and its `tags` and `source` unless empty (other
+        attributes are ignored)."""
         note = cls.__new__(cls)
         note.type, note.hash, note.mod, note.nid, note.since = type, hash, mod, nid, since
         note.changed_in, note.removed, note.guid, note.was = changed_in, removed, guid, was
-        note._texts = texts
+        note._store, note._at = store, at
         return note
 
     def _decode(self) -> None:
-        """Set the texts not set yet from the line, then let go of it."""
-        entry = orjson.loads(self._texts)
+        """Set the texts not set yet from the lines, then let go of them."""
+        store, at = self._store, self._at
+        texts = store[at:_line_end(store, at)].rstrip(b"\r\n").removesuffix(b",")
+        entry = orjson.loads(b"{" + texts)
         values = (entry["fields"], entry.get("tags", []), entry.get("source"))
         for name, value in zip(_TEXTS, values, strict=True):
             slot = _SLOTS[name]
@@ -89,7 +94,15 @@ class _ReadNote(NoteLock):
                 slot.__get__(self, NoteLock)
             except AttributeError:  # not set since the note was read
                 slot.__set__(self, value)
-        del self._texts
+        del self._store, self._at
+
+
+def loaded(note: NoteLock) -> NoteLock:
+    """`note`, its texts decoded if it was read from a lock file: an old note kept past the
+    plan must not hold the old lock's text store."""
+    if type(note) is _ReadNote and hasattr(note, "_store"):
+        note._decode()
+    return note
 
 
 def _lazy_text(name: str) -> property:
@@ -269,12 +282,12 @@ _NOTES_CLOSE = b" }"
 
 
 def _read_by_line(path: Path) -> Lock | None:
-    """A lock laid out as `json_chunks` writes it, read one note line at a time: the file and
-    its whole parsed form are never held next to the notes (35 MB and some 100 MiB of
-    transient objects at 100,000 notes), so the source files' size limit does not apply (a
-    deck of 200,000 notes has a lock of some 70 MB). None when the file is laid out otherwise
-    or anything is amiss: the whole-document parse then reads it, or says where it is
-    damaged."""
+    """A lock laid out as `json_chunks` writes it, read one note line at a time: its whole
+    parsed form is never held (some 100 MiB of transient objects at 100,000 notes), only
+    the note lines (35 MB, as one block: see `_ReadNote`), so the source files' size limit
+    does not apply (a deck of 200,000 notes has a lock of some 70 MB). None when the file is
+    laid out otherwise or anything is amiss: the whole-document parse then reads it, or says
+    where it is damaged."""
     try:
         with path.open("rb") as handle:
             head = bytearray()
@@ -288,8 +301,9 @@ def _read_by_line(path: Path) -> Lock | None:
             if not isinstance(data, dict):
                 return None
             lock = _header_from(data)
-            lock.notes = dict(_note_lines(handle))
-            return lock if handle.read().strip() == b"}" else None
+            text = handle.read()
+        lock.notes, end = _read_notes(text)
+        return lock if text[end:].strip() == b"}" else None
     except (OSError, orjson.JSONDecodeError, ValueError, TypeError, AttributeError):
         return None
 
@@ -300,17 +314,19 @@ _LEAD = ("type", "hash", "mod", "nid", "since", "fields")  # as `_note_entry` wr
 _FIELDS_KEY = b',"fields":'
 
 
-def _note_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, NoteLock]]:
-    """The notes of a lock's note lines, up to the line closing them: each note as the whole
-    parse would make it (a ValueError or TypeError where the whole parse fails), with its
-    texts left in its line (`_ReadNote`) when the line is as the tool writes it."""
+def _read_notes(text: bytes) -> tuple[dict[str, NoteLock], int]:
+    """The notes of a lock's note lines, and where the line closing them ends: each note as
+    the whole parse would make it (a ValueError or TypeError where the whole parse fails),
+    with its texts left in `text` (`_ReadNote`) when its line is as the tool writes it."""
+    notes: dict[str, NoteLock] = {}
     labels: dict[str, str] = {}  # one copy of each type and version label
     mods: dict[int, int] = {}  # and of each mod: most notes share a few
-    for raw in lines:
-        line = raw.rstrip(b"\r\n")
-        if line == _NOTES_CLOSE:
-            return
-        entry = line.removesuffix(b",")
+    start = 0  # of the line in `text`
+    for line in io.BytesIO(text):  # which shares `text`: no copy
+        entry = line.rstrip(b"\r\n")
+        if entry == _NOTES_CLOSE:
+            return notes, start + len(line)
+        entry = entry.removesuffix(b",")
         [(key, value)] = orjson.loads(b"{" + entry + b"}").items()
         if not (_REQUIRED <= value.keys() <= _KNOWN):
             raise TypeError(f"note {key!r} has the attributes {sorted(value)}")
@@ -320,18 +336,25 @@ def _note_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, NoteLock]]:
         if (at < 0 or entry.count(b"{", 0, at) != 1 or tuple(value)[:6] != _LEAD
                 or type(mod) is not int or type(nid) is not int or type(type_) is not str
                 or type(hash_) is not str or type(since) is not str):
-            yield key, NoteLock(**value)  # not as written by the tool: read as a whole
-            continue
-        # No object is open before `,"fields":` but the note's, so it is the note's own key
-        # (not one inside its fields), and the attributes before it hold no text: the texts
-        # are `{"fields":…}` to the note's end (the attributes after them are ignored).
-        yield key, _ReadNote.read(labels.setdefault(type_, type_), hash_,
-                                  mods.setdefault(mod, mod), nid,
-                                  labels.setdefault(since, since),
-                                  value.get("changed_in", []), value.get("removed"),
-                                  value.get("guid"), value.get("was"),
-                                  b"{" + entry[at + 1:])
+            notes[key] = NoteLock(**value)  # not as written by the tool: read as a whole
+        else:
+            # No object is open before `,"fields":` but the note's, so it is the note's own
+            # key (not one inside its fields), and the attributes before it hold no text:
+            # the texts are `"fields":…}` to the note's end (the attributes after them are
+            # ignored).
+            notes[key] = _ReadNote.read(labels.setdefault(type_, type_), hash_,
+                                        mods.setdefault(mod, mod), nid,
+                                        labels.setdefault(since, since),
+                                        value.get("changed_in", []), value.get("removed"),
+                                        value.get("guid"), value.get("was"),
+                                        text, start + at + 1)
+        start += len(line)
     raise ValueError("the notes never end")
+
+
+def _line_end(text: bytes, start: int) -> int:
+    end = text.find(b"\n", start)
+    return len(text) if end < 0 else end
 
 
 def write_lock(deck_dir: Path, lock: Lock) -> None:

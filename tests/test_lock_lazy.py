@@ -170,3 +170,39 @@ def test_any_notes_read_as_the_whole_parse(tmp_path, notes):
     assert all(isinstance(n, lock._ReadNote) for n in read.notes.values())
     _assert_same(read, _whole(path))
     assert read.to_bytes() == path.read_bytes()
+
+
+def _stored(objects) -> list[NoteLock]:
+    return [n for n in objects if isinstance(n, lock._ReadNote) and _is_lazy(n)]
+
+
+def test_a_plan_keeps_no_old_note_encoded(project, write_deck, monkeypatch):
+    """The old notes a plan keeps (changed, removed, removed before) have their texts: the
+    old lock's text store is let go of with the old lock."""
+    from flashcards import api
+    from tests.helpers import STARTER_CARDS, STARTER_FACTS
+
+    deck = write_deck("demo", cards=STARTER_CARDS, facts=STARTER_FACTS)
+    path = deck / lock.LOCK_NAME
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1750000000")
+    api.build(api.Project(project))
+    version = json.loads(path.read_text(encoding="utf-8"))["deck"]["version"]
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        '"released":null', f'"released":"{version}"'), encoding="utf-8")
+    cards = deck / "cards.yaml"
+    text = cards.read_text(encoding="utf-8")
+    start = text.index("  - id: unveiled")
+    cards.write_text(text[:start] + text[text.index("  - id:", start + 1):], encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760000000")
+    api.build(api.Project(project))
+    cards.write_text(cards.read_text(encoding="utf-8").replace("answer: Dojo",
+                                                               "answer: Dojo !"),
+                     encoding="utf-8")
+
+    prepared = api.prepare(api.Project(project), deck)
+    _, plan = api.plan_deck(prepared, 1_770_000_000)
+    assert plan.summary() == "0 added, 1 changed, 0 removed"
+    assert plan.lock.notes["unveiled"].is_removed
+    assert not _stored(plan.lock.notes.values())
+    assert not _stored(c.before for c in plan.changes)
+    assert [c.before.fields["Answer"] for c in plan.changes] == ["Dojo"]
