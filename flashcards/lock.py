@@ -321,6 +321,7 @@ def _read_notes(text: bytes) -> tuple[dict[str, NoteLock], int]:
     notes: dict[str, NoteLock] = {}
     labels: dict[str, str] = {}  # one copy of each type and version label
     mods: dict[int, int] = {}  # and of each mod: most notes share a few
+    shapes: dict[tuple[str, ...], bool] = {}  # attribute lists seen: in the tool's order?
     start = 0  # of the line in `text`
     for line in io.BytesIO(text):  # which shares `text`: no copy
         entry = line.rstrip(b"\r\n")
@@ -328,12 +329,16 @@ def _read_notes(text: bytes) -> tuple[dict[str, NoteLock], int]:
             return notes, start + len(line)
         entry = entry.removesuffix(b",")
         [(key, value)] = orjson.loads(b"{" + entry + b"}").items()
-        if not (_REQUIRED <= value.keys() <= _KNOWN):
-            raise TypeError(f"note {key!r} has the attributes {sorted(value)}")
+        shape = tuple(value)
+        in_order = shapes.get(shape)
+        if in_order is None:
+            if not (_REQUIRED <= set(shape) <= _KNOWN):
+                raise TypeError(f"note {key!r} has the attributes {sorted(value)}")
+            in_order = shapes[shape] = shape[:6] == _LEAD
         type_, hash_, mod, nid, since = (value["type"], value["hash"], value["mod"],
                                          value["nid"], value["since"])
         at = entry.find(_FIELDS_KEY)
-        if (at < 0 or entry.count(b"{", 0, at) != 1 or tuple(value)[:6] != _LEAD
+        if (not in_order or at < 0 or entry.count(b"{", 0, at) != 1
                 or type(mod) is not int or type(nid) is not int or type(type_) is not str
                 or type(hash_) is not str or type(since) is not str):
             notes[key] = NoteLock(**value)  # not as written by the tool: read as a whole

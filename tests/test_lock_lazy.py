@@ -10,10 +10,12 @@ import json
 import pickle
 import string
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flashcards import lock
+from flashcards.diagnostics import SourceError
 from flashcards.lock import Lock, NoteLock
 
 ATTRIBUTES = [f.name for f in dataclasses.fields(NoteLock)]
@@ -141,6 +143,23 @@ def test_a_fields_key_inside_the_fields_is_not_taken_for_the_notes(tmp_path):
     assert read is not None
     _assert_same(read, _whole(path))
     assert read.notes["plain"].fields == {"Question": "q", "fields": "x"}
+
+
+@pytest.mark.parametrize("edit", [
+    lambda value: value.pop("fields"),  # a required attribute missing
+    lambda value: value.update(colour="red"),  # an unknown one
+])
+def test_a_note_the_whole_parse_refuses_is_refused(tmp_path, edit):
+    path = _write(tmp_path, NOTES)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith('  "removed"'))
+    key, value = next(iter(json.loads("{" + lines[at].rstrip(",") + "}").items()))
+    edit(value)
+    lines[at] = f"  {json.dumps(key)}: {json.dumps(value, separators=(',', ':'))},"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert lock._read_by_line(path) is None
+    with pytest.raises(SourceError):
+        lock.read_lock(tmp_path)
 
 
 _text = st.lists(st.one_of(st.sampled_from(TRICKY),
