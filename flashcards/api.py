@@ -49,6 +49,7 @@ from flashcards.pack import (
 )
 from flashcards.project import Project, UsageError, deck_name_key
 from flashcards.safety import check_description, check_markup, check_style
+from flashcards.subdecks import note_decks
 from flashcards.validate import DeckSources, load_deck
 from flashcards.write import (
     interrupts_deferred,
@@ -279,8 +280,6 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
                packed: list[PackedNote] | None = None) -> StagedDeck:
     """Pack `deck` into `staging` (`decks`: the Anki deck of each note, `packed`: its notes
     rendered, when already known); the lock it will leave behind is returned, not written."""
-    from flashcards.subdecks import note_decks
-
     packed, plan, media_files = _plan_with_media(deck, now, packed=packed,
                                                  new_notetype_version=new_notetype_version)
     data = PackInput(
@@ -357,8 +356,12 @@ def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: i
     split = round(len(notes) * PARENT_SHARE)
     checking = Background(len(notes), check_and_render, deck, split)
     head: list[PackedNote] | None = None
+    decks: dict[str, str] = {}
     if checking.forked:
-        decks = _release_sources(deck)
+        decks = note_decks(deck.sources, notes)
+        # The checks read the facts (lint_facts), never the cards: should the child fail,
+        # this process still checks the deck itself.
+        _let_go(deck.sources, "cards.yaml")
         try:
             head = pack_notes(notes[:split], deck.slug, deck.sources.config)
         except Exception:  # the checks say what is wrong, as if they had run first
@@ -370,7 +373,9 @@ def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: i
     report, tail = checking.result()
     checked(deck, report)
     if head is None:
-        decks = _release_sources(deck)
+        decks = note_decks(deck.sources, notes)
+    _let_go(deck.sources, "cards.yaml", "facts.yaml")
+    if head is None:
         head = pack_notes(notes[:split], deck.slug, deck.sources.config)
     return stage_deck(deck, staging, out_dir, now, seeds_dir, decks, packed=head + tail,
                       new_notetype_version=new_notetype_version)
@@ -385,21 +390,20 @@ def check_and_render(deck: PreparedDeck, start: int) -> tuple[Report, list[Packe
     return report, pack_notes(deck.notes[start:], deck.slug, deck.sources.config)
 
 
-def _release_sources(deck: PreparedDeck) -> dict[str, str]:
-    """The Anki deck of each note; then the card and fact models and the text of their files
-    are let go: once checked (here or in the child, which has its own copy), packing needs
-    only the notes, and a big deck's models weigh more than its notes (~70 MiB at 100,000)."""
+def _let_go(sources: DeckSources, *files: str) -> None:
+    """Drop the models of `files` (`cards.yaml`, `facts.yaml`) and their text: once the deck
+    is checked, packing needs only the notes, and a big deck's models weigh more than its
+    notes (~70 MiB at 100,000 cards)."""
     from flashcards.models import CardsFile, FactsFile
-    from flashcards.subdecks import note_decks
 
-    sources = deck.sources
-    decks = note_decks(sources, deck.notes)
-    sources.cards, sources.facts = CardsFile(), FactsFile()
-    for file in ("cards.yaml", "facts.yaml"):
+    if "cards.yaml" in files:
+        sources.cards = CardsFile()
+    if "facts.yaml" in files:
+        sources.facts = FactsFile()
+    for file in files:
         doc = sources.documents.get(file)
         if doc is not None:
             doc.data = doc.text = doc.raw = None
-    return decks
 
 
 def build(project: Project, decks: Sequence[str] = (), out_dir: Path | None = None, *,

@@ -158,3 +158,34 @@ def test_a_forked_build_reports_what_a_single_process_reports(project, write_dec
     assert any("absente.png" in d.message for d in outcomes[1])
     assert _children() == set()
     assert not (project / "dist").exists()
+
+
+def test_a_failed_child_still_reports_the_facts_warnings(project, write_deck, monkeypatch):
+    """The build lets go of the card models once the child is forked; when the child fails,
+    this process checks the deck itself and must still see the facts (a `fact-form`
+    warning: a definition without its article)."""
+    write_deck("demo", cards=STARTER_CARDS, facts=STARTER_FACTS + """
+  - id: dojo-def
+    kind: definition
+    term: Dojo
+    definition: supercalculateur de Tesla
+    source: Tesla a mis un terme à son ambitieux projet de supercalculateur
+""")
+    parent = os.getpid()
+    real = api.check_and_render
+
+    def dies_in_the_child(*args):
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(*args)
+
+    codes = []
+    for min_items, function in ((10**9, real), (0, dies_in_the_child)):
+        monkeypatch.setattr(background, "MIN_ITEMS", min_items)
+        monkeypatch.setattr(api, "check_and_render", function)
+        (project / "decks" / "demo" / "flashcards.lock").unlink(missing_ok=True)
+        [result] = api.build(api.Project(project), new_notetype_version=True)
+        codes.append([(d.code, d.message) for d in result.warnings])
+    assert any(code == "fact-form" for code, _ in codes[0])
+    assert codes[1] == codes[0]
+    assert _children() == set()
