@@ -63,6 +63,8 @@ _YES_NO_START = re.compile(
 # case: `İ`, `ı` and `ſ` too); tested against the pattern.
 _YES_NO_FIRST = frozenset("acdefhiopswyéACDEFHIOPSWYÉİıſ")
 _YES_NO_ANSWERS = {"oui", "non", "yes", "no", "vrai", "faux", "true", "false"}
+# The definition `_typography_suspect` implements without a regex scan (tests/test_lint_fast.py
+# holds it to this pattern), as `_space_missing` does `_NO_SPACE_BEFORE`.
 _TYPOGRAPHY_SUSPECTS = re.compile(r'["?!;:]|\.\.\.')
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CODE_SPAN = re.compile(r"`[^`]*`")
