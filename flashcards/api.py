@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flashcards.background import Background
-from flashcards.changes import Plan, plan_build
+from flashcards.changes import Plan, Planner, plan_build
 from flashcards.check import CLOZE_GAP, check
 from flashcards.diagnostics import Diagnostic, Report, SourceError
 from flashcards.expand import expand
@@ -42,11 +42,15 @@ from flashcards.lock import LOCK_NAME, lock_path, read_lock
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
 from flashcards.pack import (
+    CHUNK,
+    CollectionWriter,
+    NoteRows,
     PackedNote,
     PackInput,
     pack_notes,
     write_database,
 )
+from flashcards.pack_child import Packer
 from flashcards.project import Project, UsageError, deck_name_key
 from flashcards.safety import check_description, check_markup, check_style
 from flashcards.subdecks import note_decks
@@ -74,13 +78,16 @@ class PreparedDeck:
     notes: list[NoteSpec]
     seed: Seed | None
     report: Report = field(default_factory=Report)
+    cards: int | None = None  # the card count, once counted
 
     @property
     def slug(self) -> str:
         return self.sources.slug
 
     def card_count(self) -> int:
-        return sum(count_cards(note) for note in self.notes)
+        if self.cards is None:
+            self.cards = sum(count_cards(note) for note in self.notes)
+        return self.cards
 
 
 def count_cards(note: NoteSpec) -> int:
@@ -276,41 +283,93 @@ class StagedDeck:
 
 
 def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds_dir: Path,
-               decks: dict[str, str] | None = None, *, new_notetype_version: bool = False,
-               packed: list[PackedNote] | None = None) -> StagedDeck:
-    """Pack `deck` into `staging` (`decks`: the Anki deck of each note, `packed`: its notes
-    rendered, when already known); the lock it will leave behind is returned, not written."""
-    packed, plan, media_files = _plan_with_media(deck, now, packed=packed,
-                                                 new_notetype_version=new_notetype_version)
-    data = PackInput(
-        config=deck.sources.config,
-        notes=packed,
-        note_mods=plan.note_mods,
-        note_ids=plan.note_ids,
-        extra_tags=plan.extra_tags,
-        notetypes=plan.notetypes,
-        notetype_mods=plan.notetype_mods,
-        description_html=description_html(deck, plan),
-        note_decks=decks if decks is not None else note_decks(deck.sources, deck.notes),
-    )
-    staged = staging / f"{deck.slug}.apkg"
+               *, new_notetype_version: bool = False, packer: Packer | None = None
+               ) -> StagedDeck:
+    """Render, plan and pack `deck` into `staging`, a chunk of notes at a time (with
+    `packer`, a forked child still checking the deck writes the database from the rows this
+    process sends; it must report no error before the package is made); the lock it will
+    leave behind is returned, not written."""
+    from flashcards.media import MediaPacker
+
+    notes, config, root = deck.notes, deck.sources.config, deck.sources.root
+    decks = note_decks(deck.sources, notes)
+    if packer and packer.alive:  # the child keeps its own copy; packing needs only the notes
+        _let_go(deck.sources, "cards.yaml")
+    media = MediaPacker(root, deck_css(deck))
+    planner = Planner(deck.slug, root, config, {n.type for n in notes}, read_lock(root), now,
+                      css=media.css, new_notetype_version=new_notetype_version,
+                      tts=config.language if config.tts else "")
+    plan = planner.plan
+    rows = NoteRows(config.name, plan.notetypes, plan.notetype_mods, decks,
+                    ((n.id, n.type) for n in notes))
     database = staging / f"{deck.slug}.anki2"
+    staged = staging / f"{deck.slug}.apkg"
+    writer = None if packer and packer.alive else CollectionWriter(database)
+    packed: list[PackedNote] = []
     try:
+        for start in range(0, len(notes), CHUNK):
+            chunk = notes[start:start + CHUNK]
+            rendered = media.rewrite(pack_notes(chunk, deck.slug, config))
+            planner.add(chunk, rendered)
+            if plan.guids:  # notes re-created under a new GUID (a type change)
+                rendered = [dataclasses.replace(n, guid=plan.guids[n.id])
+                            if n.id in plan.guids else n for n in rendered]
+            chunk_rows = rows.rows(rendered, start, plan.note_ids, plan.note_mods,
+                                   plan.extra_tags)
+            if writer:
+                writer.add(*chunk_rows)
+            elif packer:
+                packer.add(*chunk_rows)
+                _raise_if_checks_failed(deck, packer.report_if_ready())
+            packed.extend(rendered)
+        media.raise_problems()
+        planner.finish()
+        if writer is None and packer:
+            _checked_by_child(deck, packer)
+        head = rows.head(description_html(deck, plan), plan.note_mods)
+        lock_bytes = plan.lock.to_bytes()
         try:
-            write_database(data, database)
+            if writer:
+                writer.finish(head)
+                writer = None
+                write_apkg(staged, database, media.files())
+            elif not (packer and packer.finish(head, staged, media.files())):
+                database.unlink(missing_ok=True)  # what the failed child left
+                data = PackInput(config, packed, plan.note_mods, plan.note_ids, plan.extra_tags,
+                                 plan.notetypes, plan.notetype_mods, head.description_html,
+                                 decks)
+                write_database(data, database)
+                write_apkg(staged, database, media.files())
         except sqlite3.Error as exc:  # a full disk, mostly: reported like any write error
             raise OSError(f"{exc} (writing {database.name})") from None
-        write_apkg(staged, database, media_files)
     finally:
+        if writer:
+            writer.close()
         database.unlink(missing_ok=True)
     cards = deck.card_count()
-    lock_bytes = plan.lock.to_bytes()
-    record = record_bytes(inputs_digest(deck.sources.root, seeds_dir, lock_bytes),
-                          file_digest(staged) or "", len(deck.notes), cards)
-    result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(deck.notes),
+    record = record_bytes(inputs_digest(root, seeds_dir, lock_bytes),
+                          file_digest(staged) or "", len(notes), cards)
+    result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(notes),
                          cards, plan, (*deck.report.warnings, *plan.warnings))
-    return StagedDeck(result, staged, lock_path(deck.sources.root), lock_bytes, record,
-                      seeds_dir)
+    return StagedDeck(result, staged, lock_path(root), lock_bytes, record, seeds_dir)
+
+
+def _raise_if_checks_failed(deck: PreparedDeck, checked_by_child: tuple[Report, int] | None
+                            ) -> None:
+    """Stop rendering as soon as the child says the deck has errors."""
+    if checked_by_child is not None and not checked_by_child[0].ok:
+        checked(deck, checked_by_child[0])
+
+
+def _checked_by_child(deck: PreparedDeck, packer: Packer) -> None:
+    """The child's check report (or, should the child have failed, this process's own),
+    raised as a SourceError when it has errors."""
+    outcome = packer.report()
+    if outcome is None:
+        checked(deck, check_deck(deck))
+        return
+    report, deck.cards = outcome
+    checked(deck, report)
 
 
 def commit_staged(staged: StagedDeck) -> BuildResult:
@@ -341,53 +400,32 @@ def _stage_one(root: Path, slug: str, staging: Path, out_dir: Path, now: int,
         return exc
 
 
-# The share of a big deck's notes this process renders while the forked child checks and
-# lints the deck, then renders the rest: checking a note costs about half of rendering it
-# (benchmarks/stages.py), so both are done at about the same time.
-PARENT_SHARE = 0.75
-
-
 def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: int,
                         seeds_dir: Path, new_notetype_version: bool) -> StagedDeck:
-    """Check `deck`, and pack it into `staging` once valid. A big deck is checked and linted
-    in a forked child, which then renders the last notes, while this process renders the
-    first ones; nothing is packed before the check's report comes back without errors."""
-    notes = deck.notes
-    split = round(len(notes) * PARENT_SHARE)
-    checking = Background(len(notes), check_and_render, deck, split)
-    head: list[PackedNote] | None = None
-    decks: dict[str, str] = {}
-    if checking.forked:
-        decks = note_decks(deck.sources, notes)
-        # The checks read the facts (lint_facts), never the cards: should the child fail,
-        # this process still checks the deck itself.
-        _let_go(deck.sources, "cards.yaml")
+    """Check `deck`, and pack it into `staging` once valid. A big deck is checked in a forked
+    child while this process renders and plans it; the child then writes the database."""
+    packer = Packer(len(deck.notes), partial(check_and_count, deck),
+                    staging / f"{deck.slug}.anki2", staging / f"{deck.slug}.spool")
+    try:
+        if not packer.forked:
+            checked(deck, check_deck(deck))
         try:
-            head = pack_notes(notes[:split], deck.slug, deck.sources.config)
+            staged = stage_deck(deck, staging, out_dir, now, seeds_dir, packer=packer,
+                                new_notetype_version=new_notetype_version)
         except Exception:  # the checks say what is wrong, as if they had run first
-            checked(deck, checking.result()[0])
+            if packer.alive:
+                _checked_by_child(deck, packer)
             raise
-        except BaseException:
-            checking.cancel()
-            raise
-    report, tail = checking.result()
-    checked(deck, report)
-    if head is None:
-        decks = note_decks(deck.sources, notes)
-    _let_go(deck.sources, "cards.yaml", "facts.yaml")
-    if head is None:
-        head = pack_notes(notes[:split], deck.slug, deck.sources.config)
-    return stage_deck(deck, staging, out_dir, now, seeds_dir, decks, packed=head + tail,
-                      new_notetype_version=new_notetype_version)
+    finally:
+        packer.cancel()
+    return staged
 
 
-def check_and_render(deck: PreparedDeck, start: int) -> tuple[Report, list[PackedNote]]:
-    """The deck's check report, and, when it has no error, its notes from `start` on
-    rendered."""
+def check_and_count(deck: PreparedDeck) -> tuple[Report, int]:
+    """The deck's check report, and its card count when it has no error (the forked child's
+    first job)."""
     report = check_deck(deck)
-    if not report.ok:
-        return report, []
-    return report, pack_notes(deck.notes[start:], deck.slug, deck.sources.config)
+    return report, deck.card_count() if report.ok else 0
 
 
 def _let_go(sources: DeckSources, *files: str) -> None:

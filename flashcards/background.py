@@ -22,11 +22,11 @@ T = TypeVar("T")
 MIN_ITEMS = 5000
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def _kill(pid: int) -> None:
+def kill(pid: int) -> None:
     with contextlib.suppress(OSError):
         os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(OSError):
@@ -35,7 +35,7 @@ def _kill(pid: int) -> None:
 
 def _reap(pid: int, fd: int) -> None:
     """A child whose result was never asked for (the parent failed first)."""
-    _kill(pid)
+    kill(pid)
     with contextlib.suppress(OSError):
         os.close(fd)
 
@@ -47,7 +47,7 @@ class Background(Generic[T]):
         self._function, self._args = function, args
         self._pid: int | None = None
         self.forked = False  # started in a child
-        if not items or items < MIN_ITEMS or not _can_fork():
+        if not items or items < MIN_ITEMS or not can_fork():
             return
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -82,7 +82,7 @@ class Background(Generic[T]):
                     data = pipe.read()
                 _, status = os.waitpid(pid, 0)
             except BaseException:
-                _kill(pid)
+                kill(pid)
                 raise
             if status == 0 and data:
                 return pickle.loads(data)

@@ -159,97 +159,125 @@ def plan_build(
     new_notetype_version: bool = False,
     tts: str = "",
 ) -> Plan:
-    version = UNRELEASED if old.released == config.version else config.version
-    notetypes, notetype_locks, notetype_mods = _plan_notetypes(
-        slug, deck_dir, {n.type for n in notes}, old, now, css, new_notetype_version, tts)
+    planner = Planner(slug, deck_dir, config, {n.type for n in notes}, old, now, css=css,
+                      new_notetype_version=new_notetype_version, tts=tts)
+    planner.add(notes, packed)
+    return planner.finish()
 
-    lock = Lock(deck_name=config.name, version=config.version, released=old.released,
-                notetypes=notetype_locks)
-    plan = Plan(lock, notetypes, notetype_mods, {}, {}, {}, language=config.language)
-    next_nid = max([now * 1000, *(n.nid + CARD_ID_STRIDE for n in old.notes.values())])
-    notetype_ids = {card_type: notetype.id for card_type, notetype in notetypes.items()}
-    type_values = {card_type: card_type.value for card_type in CardType}  # no enum lookups
-    revived: set[str] = set()
-    old_notes, new_notes, changes = old.notes, lock.notes, plan.changes
-    note_mods, note_ids = plan.note_mods, plan.note_ids
-    tag_changes = config.tag_changes
-    for spec, note in zip(notes, packed, strict=True):
-        digest = note.content_hash(notetype_ids[note.type])
-        before = old_notes.get(note.id)
-        if before is None:  # a new note (every note of a first build): the short way
-            new_notes[note.id] = NoteLock(type_values[note.type], digest, now, next_nid,
-                                          version, spec.fields, list(spec.tags), spec.source,
-                                          [], guid=None, was=None)
-            changes.append(NoteChange(ChangeKind.ADDED, note.id, None, spec))
-            note_mods[note.id], note_ids[note.id] = now, next_nid
-            next_nid += CARD_ID_STRIDE
-            continue
-        if (before.hash == digest and before.removed is None
-                and before.type == type_values[note.type]):
-            entry = _carry(before, spec)  # unchanged: nearly every note of a rebuild
-        else:
-            if before and before.type != note.type.value and old.never_released(before):
-                key = _retired_key(old, note.id, note.type.value)
-                if key:  # back to the type students have, before any release: their note again
-                    revived.add(key)
-                    before = old.notes[key]
-                    if before.guid == note.guid:
-                        before = dataclasses.replace(before, guid=None)
-            if before and before.type != note.type.value and not old.never_released(before):
-                # Anki cannot move a note to another notetype on import (it logs it
-                # "conflicting" and drops it): the old note is retired, a new one is added.
-                retired = dataclasses.replace(before, removed=before.removed or version,
-                                              guid=before.guid or note.guid)
-                lock.notes[f"{note.id}{RETIRED}{before.nid}"] = retired
-                if not before.is_removed:
-                    plan.changes.append(NoteChange(ChangeKind.REMOVED, note.id, loaded(before),
-                                                   None))
-                plan.warnings.append(_retype_warning(spec, before.type))
-                before = None
-                guid = genanki.guid_for(GUID_NAMESPACE, "retyped", retired.guid, next_nid)
+
+class Planner:
+    """`plan_build`, a chunk of notes at a time (`add`), so that rows can be packed while the
+    rest is rendered; `finish` then lists the notes removed."""
+
+    def __init__(self, slug: str, deck_dir: Path, config: DeckConfig, types: set[CardType],
+                 old: Lock, now: int, *, css: str = "", new_notetype_version: bool = False,
+                 tts: str = "") -> None:
+        self.deck_dir, self.config, self.old, self.now = deck_dir, config, old, now
+        self.version = UNRELEASED if old.released == config.version else config.version
+        notetypes, notetype_locks, notetype_mods = _plan_notetypes(
+            slug, deck_dir, types, old, now, css, new_notetype_version, tts)
+        lock = Lock(deck_name=config.name, version=config.version, released=old.released,
+                    notetypes=notetype_locks)
+        self.plan = Plan(lock, notetypes, notetype_mods, {}, {}, {}, language=config.language)
+        self.next_nid = max([now * 1000,
+                             *(n.nid + CARD_ID_STRIDE for n in old.notes.values())])
+        self.notetype_ids = {card_type: notetype.id for card_type, notetype in notetypes.items()}
+        self.revived: set[str] = set()
+
+    def add(self, notes: Sequence[NoteSpec], packed: Sequence[PackedNote]) -> None:
+        """Plan `notes` (`packed`: the same, rendered)."""
+        old, plan, now, version = self.old, self.plan, self.now, self.version
+        lock, next_nid, notetype_ids = plan.lock, self.next_nid, self.notetype_ids
+        type_values = _TYPE_VALUES  # no enum lookups
+        old_notes, new_notes, changes = old.notes, lock.notes, plan.changes
+        note_mods, note_ids = plan.note_mods, plan.note_ids
+        tag_changes = self.config.tag_changes
+        for spec, note in zip(notes, packed, strict=True):
+            digest = note.content_hash(notetype_ids[note.type])
+            before = old_notes.get(note.id)
+            if before is None:  # a new note (every note of a first build): the short way
+                new_notes[note.id] = NoteLock(type_values[note.type], digest, now, next_nid,
+                                              version, spec.fields, list(spec.tags), spec.source,
+                                              [], guid=None, was=None)
+                changes.append(NoteChange(ChangeKind.ADDED, note.id, None, spec))
+                note_mods[note.id], note_ids[note.id] = now, next_nid
+                next_nid += CARD_ID_STRIDE
+                continue
+            if (before.hash == digest and before.removed is None
+                    and before.type == type_values[note.type]):
+                entry = _carry(before, spec)  # unchanged: nearly every note of a rebuild
             else:
-                guid = before.guid if before else None
-            if before and before.hash == digest and (before.removed is None
-                                                     or old.is_pending(before.removed)):
-                entry = _carry(before, spec)
-            else:
-                kind = ChangeKind.CHANGED if before and not before.is_removed else ChangeKind.ADDED
-                plan.changes.append(NoteChange(kind, note.id, before and loaded(before), spec))
-                if before:  # changed, or removed and back: keep its id, move its mod forward
-                    mod, nid, since = max(now, before.mod + 1), before.nid, before.since
-                    history, was = before.changed_in, before.was
-                    if old.never_released(before):
-                        since = version  # still new to students: added in the next release
-                    elif version not in history:
-                        history = [*history, version]
-                    if was is None and not old.never_released(before):
-                        was = {"fields": before.fields, "source": before.source}
+                if before and before.type != note.type.value and old.never_released(before):
+                    key = _retired_key(old, note.id, note.type.value)
+                    if key:  # back to the type students have before any release: their note
+                        self.revived.add(key)
+                        before = old.notes[key]
+                        if before.guid == note.guid:
+                            before = dataclasses.replace(before, guid=None)
+                if before and before.type != note.type.value and not old.never_released(before):
+                    # Anki cannot move a note to another notetype on import (it logs it
+                    # "conflicting" and drops it): the old note is retired, a new one is added.
+                    retired = dataclasses.replace(before, removed=before.removed or version,
+                                                  guid=before.guid or note.guid)
+                    lock.notes[f"{note.id}{RETIRED}{before.nid}"] = retired
+                    if not before.is_removed:
+                        plan.changes.append(NoteChange(ChangeKind.REMOVED, note.id,
+                                                       loaded(before), None))
+                    plan.warnings.append(_retype_warning(spec, before.type))
+                    before = None
+                    guid = genanki.guid_for(GUID_NAMESPACE, "retyped", retired.guid, next_nid)
                 else:
-                    mod, nid, since, history, was = now, next_nid, version, [], None
-                    next_nid += CARD_ID_STRIDE
-                entry = NoteLock(note.type.value, digest, mod, nid, since, spec.fields,
-                                 list(spec.tags), spec.source, history, guid=guid, was=was)
-        new_notes[note.id] = entry
-        note_mods[note.id] = entry.mod
-        note_ids[note.id] = entry.nid
-        if entry.guid:
-            plan.guids[note.id] = entry.guid
-        if tag_changes and entry.changed_in:
-            plan.extra_tags[note.id] = tuple(f"changed::{v}" for v in entry.changed_in
-                                             if v != UNRELEASED)
-    present = {note.id for note in packed}
-    for note_id, before in old.notes.items():
-        if note_id in present or note_id in lock.notes or note_id in revived:
-            continue
-        before = loaded(before)  # kept past the plan: its texts, not the old lock's store
-        if not before.is_removed:
-            plan.changes.append(NoteChange(ChangeKind.REMOVED, note_id, before, None))
-            if old.never_released(before):
-                continue  # students never had it: no trace left
-            before = dataclasses.replace(before, removed=version)
-        lock.notes[note_id] = before
-    _plan_rename(plan, deck_dir, old, config.name)
-    return plan
+                    guid = before.guid if before else None
+                if before and before.hash == digest and (before.removed is None
+                                                         or old.is_pending(before.removed)):
+                    entry = _carry(before, spec)
+                else:
+                    kind = (ChangeKind.CHANGED if before and not before.is_removed
+                            else ChangeKind.ADDED)
+                    plan.changes.append(NoteChange(kind, note.id, before and loaded(before), spec))
+                    if before:  # changed, or removed and back: keep its id, move its mod forward
+                        mod, nid, since = max(now, before.mod + 1), before.nid, before.since
+                        history, was = before.changed_in, before.was
+                        if old.never_released(before):
+                            since = version  # still new to students: added in the next release
+                        elif version not in history:
+                            history = [*history, version]
+                        if was is None and not old.never_released(before):
+                            was = {"fields": before.fields, "source": before.source}
+                    else:
+                        mod, nid, since, history, was = now, next_nid, version, [], None
+                        next_nid += CARD_ID_STRIDE
+                    entry = NoteLock(note.type.value, digest, mod, nid, since, spec.fields,
+                                     list(spec.tags), spec.source, history, guid=guid, was=was)
+            new_notes[note.id] = entry
+            note_mods[note.id] = entry.mod
+            note_ids[note.id] = entry.nid
+            if entry.guid:
+                plan.guids[note.id] = entry.guid
+            if tag_changes and entry.changed_in:
+                plan.extra_tags[note.id] = tuple(f"changed::{v}" for v in entry.changed_in
+                                                 if v != UNRELEASED)
+        self.next_nid = next_nid
+
+    def finish(self) -> Plan:
+        """The plan, once every note is added: the notes no longer in the deck are removed."""
+        old, plan, version = self.old, self.plan, self.version
+        lock = plan.lock
+        for note_id, before in old.notes.items():
+            if note_id in lock.notes or note_id in self.revived:
+                continue  # every note added is in the new lock
+            before = loaded(before)  # kept past the plan: its texts, not the old lock's store
+            if not before.is_removed:
+                plan.changes.append(NoteChange(ChangeKind.REMOVED, note_id, before, None))
+                if old.never_released(before):
+                    continue  # students never had it: no trace left
+                before = dataclasses.replace(before, removed=version)
+            lock.notes[note_id] = before
+        _plan_rename(plan, self.deck_dir, old, self.config.name)
+        return plan
+
+
+_TYPE_VALUES = {card_type: card_type.value for card_type in CardType}
 
 
 def _retired_key(old: Lock, note_id: str, card_type: str) -> str | None:

@@ -195,34 +195,56 @@ def check_media(deck_dir: Path, notes: Sequence[NoteSpec], language: str, css: s
 
 def pack_media(deck_dir: Path, notes: Sequence[PackedNote], css: str = "") -> DeckMedia:
     """Rewrite every reference to its content-hashed name and list the files to carry."""
-    files: dict[str, Path] = {}
-    problems: list[str] = []
+    packer = MediaPacker(deck_dir, css)
+    rewritten = packer.rewrite(notes)
+    packer.raise_problems()
+    return DeckMedia(rewritten, packer.css, packer.files())
 
-    def rename(ref: str, *, template_only: bool = False) -> str:
+
+class MediaPacker:
+    """`pack_media` a chunk of notes at a time: the style sheet first (the notetypes need
+    it), then each chunk; `raise_problems` once every note is rewritten."""
+
+    def __init__(self, deck_dir: Path, css: str = "") -> None:
+        self.deck_dir = deck_dir
+        self._files: dict[str, Path] = {}
+        self._problems: list[str] = []
+        self.css = replace_css_references(css, lambda ref: self._rename(ref, template_only=True))
+        self._css_problems, self._problems = self._problems, []  # reported after the notes'
+
+    def _rename(self, ref: str, *, template_only: bool = False) -> str:
         try:
-            path = resolve(deck_dir, ref)
+            path = resolve(self.deck_dir, ref)
         except MediaProblem as exc:  # check_media reports these with file:line first
             if exc.severity is Severity.ERROR:
-                problems.append(str(exc))
+                self._problems.append(str(exc))
             return ref
         name = packed_name(path, template_only=template_only)
-        files[name] = path
+        self._files[name] = path
         return name
 
-    def rewrite(value: str) -> str:
-        return replace_references(value, rename, lambda ref: f"[sound:{rename(ref)}]")
+    def _rewrite(self, value: str) -> str:
+        return replace_references(value, self._rename,
+                                  lambda ref: f"[sound:{self._rename(ref)}]")
 
-    rewritten = []
-    for note in notes:
-        text = "".join(note.fields)
-        if "<img" not in text and "&#91;sound:" not in text:
-            rewritten.append(note)
-            continue
-        names = NOTETYPES[note.type].field_names
-        fields = tuple(value if name == QUOTED_FIELD else rewrite(value)
-                       for name, value in zip(names, note.fields, strict=True))
-        rewritten.append(replace(note, fields=fields))
-    new_css = replace_css_references(css, lambda ref: rename(ref, template_only=True))
-    if problems:
-        raise SourceError([Diagnostic(deck_dir, p, code="media") for p in problems])
-    return DeckMedia(rewritten, new_css, sorted(files.items()))
+    def rewrite(self, notes: Sequence[PackedNote]) -> list[PackedNote]:
+        rewritten = []
+        for note in notes:
+            text = "".join(note.fields)
+            if "<img" not in text and "&#91;sound:" not in text:
+                rewritten.append(note)
+                continue
+            names = NOTETYPES[note.type].field_names
+            fields = tuple(value if name == QUOTED_FIELD else self._rewrite(value)
+                           for name, value in zip(names, note.fields, strict=True))
+            rewritten.append(replace(note, fields=fields))
+        return rewritten
+
+    def files(self) -> list[tuple[str, Path]]:
+        """The files to carry, under their names in the package."""
+        return sorted(self._files.items())
+
+    def raise_problems(self) -> None:
+        problems = self._problems + self._css_problems
+        if problems:
+            raise SourceError([Diagnostic(self.deck_dir, p, code="media") for p in problems])

@@ -11,12 +11,14 @@ import hashlib
 import itertools
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import genanki
 import orjson
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
 
 from flashcards.models import CardType, DeckConfig, NoteSpec
 from flashcards.notetypes import NOTETYPES, Notetype
@@ -242,70 +244,140 @@ class PackInput:
     note_decks: Mapping[str, str] = field(default_factory=dict)  # note id → full deck name
 
 
-def write_database(data: PackInput, database: Path) -> None:
-    """Write the collection database of the package to `database`.
+# Notes a chunk: rows are made, sent and inserted this many notes at a time.
+CHUNK = 5000
 
-    genanki writes the schema, the collection row, the decks and the models; the note and card
-    rows are what genanki's own `Note.write_to_db` writes (fields, tags, sort field, card
-    ordinals: tests/test_pack.py), with each note's `mod` and id from the lock, and inserted in
-    bulk in one transaction instead of one statement each. Rows go in deck by deck (main deck
-    first, then subdecks as notes first use them), models as the notes first use them."""
-    main = genanki.Deck(deck_id(data.config.name), data.config.name,
-                        description=data.description_html)
-    decks = {main.name: main}
-    by_deck: dict[str, list[tuple[int, PackedNote]]] = {main.name: []}
-    for due, note in enumerate(data.notes):
-        name = data.note_decks.get(note.id, main.name)
-        if name not in decks:
-            decks[name] = genanki.Deck(deck_id(name), name)
-            by_deck[name] = []
-        by_deck[name].append((due, note))
-    order = [(decks[name].deck_id, due, note) for name, notes in by_deck.items()
-             for due, note in notes]
-    del by_deck
-    # For each notetype: its model's id, sort field and card ordinals.
-    kinds: dict[CardType, tuple[int, int, Ordinals]] = {}
-    for _, _, note in order:
-        if note.type not in kinds:
-            model = _Model(data.notetypes[note.type], data.notetype_mods[note.type])
-            main.add_model(model)
-            kinds[note.type] = (model.model_id, model.sort_field_index,
-                                _front_back_ordinals(model)
-                                if model.model_type == genanki.Model.FRONT_BACK
-                                else _cloze_ordinals(model))
-    note_ids, note_mods, extra_tags = data.note_ids, data.note_mods, data.extra_tags
+NoteRow = tuple[int, str, int, int, str, str, str]
+CardRow = tuple[int, int, int, int, int, int]
 
-    def note_rows() -> Iterator[tuple]:
-        for _, _, note in order:
-            model_id, sort_field, _ = kinds[note.type]
+
+@dataclass(frozen=True)
+class CollectionHead:
+    """What the collection row holds besides the notes: the decks (main deck first, then
+    subdecks as notes first use them), the notetypes as their notes first use them, with
+    their `mod`, the deck's description, and the collection's own stamp. Picklable, so a
+    forked packer can be told it last."""
+
+    deck_names: tuple[str, ...]
+    models: tuple[tuple[Notetype, int], ...]
+    description_html: str
+    stamp: int
+
+
+class NoteRows:
+    """The note and card rows of a deck's notes, chunk by chunk: what genanki's own
+    `Note.write_to_db` writes (fields, tags, sort field, card ordinals: tests/test_pack.py),
+    with each note's `mod` and id from the lock."""
+
+    def __init__(self, deck_name: str, notetypes: Mapping[CardType, Notetype],
+                 notetype_mods: Mapping[CardType, int], note_decks: Mapping[str, str],
+                 note_types: Iterable[tuple[str, CardType]]) -> None:
+        """`note_types`: each note's id and type, in the deck's order (decks and models go in
+        the collection row in the order their notes first use them, as genanki writes them
+        deck by deck)."""
+        self.deck_name = deck_name
+        self.note_decks = note_decks
+        deck_ids = {deck_name: deck_id(deck_name)}
+        first_use: dict[CardType, tuple[int, int]] = {}
+        ranks = {deck_name: 0}
+        for position, (note_id, card_type) in enumerate(note_types):
+            name = note_decks.get(note_id, deck_name)
+            if name not in ranks:
+                ranks[name] = len(ranks)
+                deck_ids[name] = deck_id(name)
+            key = (ranks[name], position)
+            if card_type not in first_use or key < first_use[card_type]:
+                first_use[card_type] = key
+        self.deck_names = tuple(ranks)
+        self.deck_ids = deck_ids
+        used = sorted(first_use, key=first_use.__getitem__)
+        self.models = tuple((notetypes[t], notetype_mods[t]) for t in used)
+        self.kinds: dict[CardType, tuple[int, int, Ordinals]] = {}
+        for card_type in used:
+            model = _Model(notetypes[card_type], notetype_mods[card_type])
+            self.kinds[card_type] = (model.model_id, model.sort_field_index,
+                                     _front_back_ordinals(model)
+                                     if model.model_type == genanki.Model.FRONT_BACK
+                                     else _cloze_ordinals(model))
+
+    def rows(self, notes: Sequence[PackedNote], first_due: int, note_ids: Mapping[str, int],
+             note_mods: Mapping[str, int], extra_tags: Mapping[str, tuple[str, ...]]
+             ) -> tuple[list[NoteRow], list[CardRow]]:
+        """The rows of `notes`, the first of which is the deck's note number `first_due`."""
+        kinds, decks, deck_ids, main = self.kinds, self.note_decks, self.deck_ids, self.deck_name
+        note_rows: list[NoteRow] = []
+        card_rows: list[CardRow] = []
+        for due, note in enumerate(notes, first_due):
+            model_id, sort_field, ordinals = kinds[note.type]
+            nid, mod = note_ids[note.id], note_mods[note.id]
             tags = note.tags
             extra = extra_tags.get(note.id)
             if extra or len(tags) > 1:
                 tags = sorted({*tags, *(extra or ())})
-            yield (note_ids[note.id], note.guid, model_id, note_mods[note.id],
-                   f" {' '.join(tags)} ", "\x1f".join(note.fields), note.fields[sort_field])
+            fields = note.fields
+            note_rows.append((nid, note.guid, model_id, mod, f" {' '.join(tags)} ",
+                              "\x1f".join(fields), fields[sort_field]))
+            did = deck_ids[decks.get(note.id, main)]
+            for i, ordinal in enumerate(ordinals(fields), 1):
+                card_rows.append((nid + i, nid, did, ordinal, mod, due))
+        return note_rows, card_rows
 
-    def card_rows() -> Iterator[tuple]:
-        for did, due, note in order:
-            nid, mod = note_ids[note.id], note_mods[note.id]
-            for i, ordinal in enumerate(kinds[note.type][2](note.fields), 1):
-                yield (nid + i, nid, did, ordinal, mod, due)
+    def head(self, description_html: str, note_mods: Mapping[str, int]) -> CollectionHead:
+        stamp = max(max(note_mods.values(), default=0),
+                    max((mod for _, mod in self.models), default=0), 0)
+        return CollectionHead(self.deck_names, self.models, description_html, stamp)
 
-    package = genanki.Package(list(decks.values()))
-    stamp = max(max(data.note_mods.values(), default=0),
-                max(data.notetype_mods.values(), default=0), 0)
-    connection = sqlite3.connect(database)
-    try:
+
+class CollectionWriter:
+    """A package's collection database, written as rows come: genanki's schema first, then
+    the note and card rows in bulk, and last the collection row (decks, models), which needs
+    the whole plan. The same calls in the same order give the same bytes, whether the rows
+    are written here or by a forked packer."""
+
+    def __init__(self, database: Path) -> None:
+        self.connection = sqlite3.connect(database)
         # A throwaway file, zipped once written: no rollback journal, no fsync (neither
         # changes a byte of the database; the package itself is written atomically).
-        connection.execute("PRAGMA journal_mode=OFF")
-        connection.execute("PRAGMA synchronous=OFF")
-        cursor = connection.cursor()
-        package.write_to_db(cursor, stamp, itertools.count())
+        self.connection.execute("PRAGMA journal_mode=OFF")
+        self.connection.execute("PRAGMA synchronous=OFF")
+        self.cursor = self.connection.cursor()
+        self.cursor.executescript(APKG_SCHEMA)
+
+    def add(self, note_rows: Sequence[NoteRow], card_rows: Sequence[CardRow]) -> None:
         # usn -1, csum, flags 0, data "": as genanki writes them
-        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
-        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,-1,0,0,?,0,0,0,0,0,0,0,0,'')",
-                           card_rows())
-        connection.commit()
-    finally:
-        connection.close()
+        self.cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows)
+        self.cursor.executemany(
+            "INSERT INTO cards VALUES(?,?,?,?,?,-1,0,0,?,0,0,0,0,0,0,0,0,'')", card_rows)
+
+    def finish(self, head: CollectionHead) -> None:
+        """Write the collection row (genanki's `Package.write_to_db`, but for the schema,
+        already there) and close the database."""
+        try:
+            decks = [genanki.Deck(deck_id(name), name) for name in head.deck_names]
+            decks[0].description = head.description_html
+            for notetype, mod in head.models:
+                decks[0].add_model(_Model(notetype, mod))
+            self.cursor.executescript(APKG_COL)
+            for deck in decks:
+                deck.write_to_db(self.cursor, head.stamp, itertools.count())
+            self.connection.commit()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def write_database(data: PackInput, database: Path) -> None:
+    """Write the collection database of the package to `database`, in one go."""
+    rows = NoteRows(data.config.name, data.notetypes, data.notetype_mods,
+                    data.note_decks, ((n.id, n.type) for n in data.notes))
+    writer = CollectionWriter(database)
+    try:
+        for start in range(0, len(data.notes), CHUNK):
+            writer.add(*rows.rows(data.notes[start:start + CHUNK], start, data.note_ids,
+                                  data.note_mods, data.extra_tags))
+    except BaseException:
+        writer.close()
+        raise
+    writer.finish(rows.head(data.description_html, data.note_mods))

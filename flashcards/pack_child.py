@@ -1,0 +1,194 @@
+"""A big deck's checks and its collection database on a second core.
+
+A forked child checks the deck and reports; once the checks pass, it writes the collection
+database from the rows this process sends while it renders and plans the next notes, then
+zips the package. Nothing is written before the checks pass, and the outcome never depends on
+the fork: without a child (too few notes, not Linux, another thread running), or when the
+child fails, this process checks and packs by itself.
+
+Messages go through a spool file, one per direction, and their lengths through a pipe: the
+sender never waits for the receiver (a child busy checking does not read yet), and a big
+report or chunk of rows never fills a pipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import select
+import struct
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from flashcards import background
+from flashcards.diagnostics import Report
+from flashcards.pack import CardRow, CollectionHead, CollectionWriter, NoteRow
+from flashcards.write import write_apkg
+
+_LENGTH = struct.Struct("<Q")
+
+
+class Channel:
+    """One way of a conversation: pickled messages appended to a spool file, each announced
+    by its length on a pipe."""
+
+    def __init__(self, spool: Path, fd: int, *, sending: bool) -> None:
+        self.fd = fd
+        self.file: BinaryIO = open(spool, "wb" if sending else "rb")  # noqa: SIM115
+
+    def send(self, message: object) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self.file.write(data)
+        self.file.flush()
+        os.write(self.fd, _LENGTH.pack(len(data)))
+
+    def ready(self) -> bool:
+        """Whether a message (or the end of the conversation) is there to receive."""
+        return bool(select.select([self.fd], [], [], 0)[0])
+
+    def receive(self) -> Any:
+        """The next message; EOFError when the sender is gone."""
+        header = b""
+        while len(header) < _LENGTH.size:
+            part = os.read(self.fd, _LENGTH.size - len(header))
+            if not part:
+                raise EOFError("the other side left")
+            header += part
+        (length,) = _LENGTH.unpack(header)
+        data = self.file.read(length)
+        if len(data) != length:
+            raise EOFError("a message was cut short")
+        return pickle.loads(data)
+
+    def close(self) -> None:
+        self.file.close()
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+class Packer:
+    """The forked child of one deck, seen from this process (`forked` is False when there is
+    none: then the caller checks and packs here)."""
+
+    def __init__(self, notes: int, check: Callable[[], tuple[Report, int]], database: Path,
+                 spool: Path) -> None:
+        self.forked = False
+        self._pid: int | None = None
+        self._report: tuple[Report, int] | None = None
+        if notes < background.MIN_ITEMS or not background.can_fork():
+            return
+        to_child, from_child = spool.with_suffix(".to"), spool.with_suffix(".from")
+        for path in (to_child, from_child):
+            path.touch()
+        down_read, down_write = os.pipe()
+        up_read, up_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns, never runs the parent's exit code
+            code = 1
+            try:
+                os.close(down_write)
+                os.close(up_read)
+                inbox = Channel(to_child, down_read, sending=False)
+                outbox = Channel(from_child, up_write, sending=True)
+                code = _serve(check, database, inbox, outbox)
+            finally:
+                os._exit(code)
+        os.close(down_read)
+        os.close(up_write)
+        self._pid = pid
+        self._outbox = Channel(to_child, down_write, sending=True)
+        self._inbox = Channel(from_child, up_read, sending=False)
+        self.forked = True
+
+    @property
+    def alive(self) -> bool:
+        return self._pid is not None
+
+    def add(self, note_rows: list[NoteRow], card_rows: list[CardRow]) -> None:
+        """Rows for the child to write once the checks pass."""
+        if self._pid is not None:
+            self._send(("rows", note_rows, card_rows))
+
+    def report_if_ready(self) -> tuple[Report, int] | None:
+        """The checks' report and the card count, if the child has sent them already."""
+        if self._report is None and self._pid is not None and self._inbox.ready():
+            self._receive_report()
+        return self._report
+
+    def report(self) -> tuple[Report, int] | None:
+        """The checks' report and the card count (None: the child failed; check here)."""
+        if self._report is None and self._pid is not None:
+            self._receive_report()
+        return self._report
+
+    def finish(self, head: CollectionHead, staged: Path, media: list[tuple[str, Path]]
+               ) -> bool:
+        """Tell the child to write the collection row and zip the package into `staged`;
+        True once it has, False when it failed (then pack here)."""
+        if self._pid is None:
+            return False
+        self._send(("end", head, str(staged), media))
+        try:
+            done = self._inbox.receive() == "packed"
+        except (EOFError, OSError, pickle.UnpicklingError):
+            done = False
+        self._stop(kill=not done)
+        return done
+
+    def cancel(self) -> None:
+        """Stop the child: its work is not wanted."""
+        if self._pid is not None:
+            self._stop(kill=True)
+
+    def _send(self, message: object) -> None:
+        try:
+            self._outbox.send(message)
+        except OSError:  # the child is gone: this process will do the work
+            if self._report is None and self._inbox.ready():
+                self._receive_report()  # it left after reporting errors, mostly
+            self._stop(kill=True)
+
+    def _receive_report(self) -> None:
+        try:
+            self._report = self._inbox.receive()
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self._stop(kill=True)
+
+    def _stop(self, *, kill: bool) -> None:
+        pid, self._pid = self._pid, None
+        if pid is None:
+            return
+        self._outbox.close()
+        self._inbox.close()
+        if kill:
+            background.kill(pid)
+        else:
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+
+    def __del__(self) -> None:
+        self.cancel()
+
+
+def _serve(check: Callable[[], tuple[Report, int]], database: Path, inbox: Channel,
+           outbox: Channel) -> int:
+    """The child's work: check, report, then write what comes; its exit code."""
+    report, cards = check()
+    outbox.send((report, cards))
+    if not report.ok:
+        return 0
+    writer: CollectionWriter | None = None
+    while True:
+        message = inbox.receive()
+        if writer is None:
+            writer = CollectionWriter(database)
+        if message[0] == "rows":
+            writer.add(message[1], message[2])
+            continue
+        _, head, staged, media = message
+        writer.finish(head)
+        write_apkg(Path(staged), database, media)
+        outbox.send("packed")
+        return 0

@@ -1,0 +1,207 @@
+"""A big deck is checked in a forked child while this process renders and plans it; once the
+checks pass, the child writes the collection database from the rows it is sent and zips the
+package. The package must be byte for byte the one a single process builds (with subdecks,
+several notetypes and many chunks), a failed child must not change the outcome, a deck with
+errors must leave nothing behind, and no child may outlive a build."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flashcards import api, background, pack, pack_child
+from tests.helpers import STARTER_CARDS, STARTER_FACTS
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the fork is Linux-only")
+
+SUBDECKS = """name: Demo
+language: fr
+seed: tesla-dojo-2025-08-15.fr
+subdecks:
+  by: kind
+  cards: Questions
+"""
+CLOZE = """
+  - id: trou
+    type: cloze
+    text: Dojo devait entraîner les modèles de {{c1::conduite autonome}}.
+    source: Tesla a mis un terme à son ambitieux projet de supercalculateur
+"""
+
+
+def _children() -> set[int]:
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        found.update(int(pid) for pid in (task / "children").read_text().split())
+    return found
+
+
+@pytest.fixture
+def forks(monkeypatch) -> list[bool]:
+    """Whether each build's packer was forked (real packers, recorded)."""
+    started: list[bool] = []
+
+    class Recorded(pack_child.Packer):
+        def __init__(self, *args) -> None:
+            super().__init__(*args)
+            started.append(self.forked)
+
+    monkeypatch.setattr(api, "Packer", Recorded)
+    return started
+
+
+def _fork(monkeypatch, fork: bool) -> None:
+    monkeypatch.setattr(background, "MIN_ITEMS", 0 if fork else 10**9)
+
+
+def _small_chunks(monkeypatch) -> None:
+    """Two notes a chunk: many chunks, on both the streamed and the one-go way."""
+    monkeypatch.setattr(api, "CHUNK", 2)
+    monkeypatch.setattr(pack, "CHUNK", 2)
+
+
+def _build(project: Path) -> tuple[str, str]:
+    """The package's digest and the lock's text, from a first build."""
+    lock = project / "decks" / "demo" / "flashcards.lock"
+    lock.unlink(missing_ok=True)
+    [result] = api.build(api.Project(project))
+    return (hashlib.sha256(result.package.read_bytes()).hexdigest(),
+            lock.read_text(encoding="utf-8"))
+
+
+def test_a_forked_build_is_byte_identical(project, write_deck, monkeypatch, forks):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    write_deck("demo", deck=SUBDECKS, cards=STARTER_CARDS + CLOZE, facts=STARTER_FACTS)
+    _small_chunks(monkeypatch)
+    _fork(monkeypatch, False)
+    alone = _build(project)
+    _fork(monkeypatch, True)
+    assert _build(project) == alone
+    assert forks == [False, True]
+    assert _children() == set()
+
+
+def _dies_in_the_child(parent: int, function):
+    def dies(*args, **kwargs):
+        if os.getpid() != parent:
+            os._exit(3)
+        return function(*args, **kwargs)
+    return dies
+
+
+def test_a_child_that_fails_while_packing_leaves_the_packing_here(project, write_deck,
+                                                                  monkeypatch, forks):
+    """The child dies after its checks, while it writes the database or zips: this process
+    packs the deck itself, with the same bytes."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    write_deck("demo", deck=SUBDECKS, cards=STARTER_CARDS + CLOZE, facts=STARTER_FACTS)
+    _small_chunks(monkeypatch)
+    _fork(monkeypatch, False)
+    alone = _build(project)
+    _fork(monkeypatch, True)
+    parent = os.getpid()
+    for name in ("write_apkg", "CollectionWriter"):
+        with monkeypatch.context() as patch:
+            patch.setattr(pack_child, name, _dies_in_the_child(parent, getattr(pack_child, name)))
+            assert _build(project) == alone
+    assert forks == [False, True, True]
+    assert _children() == set()
+
+
+def test_a_failed_child_still_reports_the_facts_warnings(project, write_deck, monkeypatch):
+    """When the child fails before it reports, this process checks the deck itself, and must
+    still see the facts (a `fact-form` warning: a definition without its article), though it
+    let go of the card models."""
+    write_deck("demo", cards=STARTER_CARDS, facts=STARTER_FACTS + """
+  - id: dojo-def
+    kind: definition
+    term: Dojo
+    definition: supercalculateur de Tesla
+    source: Tesla a mis un terme à son ambitieux projet de supercalculateur
+""")
+    real = api.check_and_count
+    codes = []
+    for fork, function in ((False, real), (True, _dies_in_the_child(os.getpid(), real))):
+        _fork(monkeypatch, fork)
+        monkeypatch.setattr(api, "check_and_count", function)
+        (project / "decks" / "demo" / "flashcards.lock").unlink(missing_ok=True)
+        [result] = api.build(api.Project(project), new_notetype_version=True)
+        codes.append([(d.code, d.message) for d in result.warnings])
+    assert any(code == "fact-form" for code, _ in codes[0])
+    assert codes[1] == codes[0]
+    assert _children() == set()
+
+
+def test_a_deck_with_errors_leaves_no_child_and_nothing_built(project, write_deck,
+                                                               monkeypatch, forks):
+    _fork(monkeypatch, True)
+    write_deck("demo", cards=STARTER_CARDS + """
+  - id: yes-no
+    question: Est-ce que Dojo est abandonné ?
+    answer: oui
+""")
+    with pytest.raises(api.SourceError) as caught:
+        api.build(api.Project(project))
+    assert "yes-no-question" in str(caught.value.diagnostics)
+    assert forks == [True]
+    assert _children() == set()
+    assert not (project / "dist").exists()
+    assert not (project / "decks" / "demo" / "flashcards.lock").exists()
+
+
+def test_a_forked_build_reports_what_a_single_process_reports(project, write_deck,
+                                                              monkeypatch, forks):
+    """Rendering starts before the child's checks come back: a problem rendering trips over
+    (a missing image) must still be reported as the checks word it, at its line."""
+    write_deck("demo", cards=STARTER_CARDS + """
+  - id: picture
+    question: Que montre l'image ? ![schéma](media/absente.png)
+    answer: Le supercalculateur Dojo.
+""")
+    outcomes = []
+    for fork in (False, True):
+        _fork(monkeypatch, fork)
+        with pytest.raises(api.SourceError) as caught:
+            api.build(api.Project(project))
+        outcomes.append(caught.value.diagnostics)
+    assert forks == [False, True]
+    assert outcomes[0] == outcomes[1]
+    assert any("absente.png" in d.message for d in outcomes[1])
+    assert _children() == set()
+    assert not (project / "dist").exists()
+
+
+def test_rendering_stops_once_the_child_reports_errors(project, write_deck, monkeypatch):
+    """A deck with errors is not rendered to its end: each chunk looks for the child's
+    report."""
+    cards = "".join(f"""
+  - id: carte-{i}
+    question: Quelle est la réponse numéro {i} ?
+    answer: La réponse {i}.
+""" for i in range(40))
+    write_deck("demo", cards=STARTER_CARDS + cards + """
+  - id: yes-no
+    question: Est-ce que Dojo est abandonné ?
+    answer: oui
+""")
+    _fork(monkeypatch, True)
+    monkeypatch.setattr(api, "CHUNK", 1)
+    rendered = []
+    real = api.pack_notes
+
+    def slow(notes, *args):
+        rendered.append(len(notes))
+        time.sleep(0.05)
+        return real(notes, *args)
+
+    monkeypatch.setattr(api, "pack_notes", slow)
+    with pytest.raises(api.SourceError) as caught:
+        api.build(api.Project(project))
+    assert "yes-no-question" in str(caught.value.diagnostics)
+    assert 0 < len(rendered) < 20  # of 45 notes, one a chunk
+    assert _children() == set()
