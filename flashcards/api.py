@@ -41,15 +41,7 @@ from flashcards.load import read_text
 from flashcards.lock import LOCK_NAME, lock_path, read_lock
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import NOTETYPES
-from flashcards.pack import (
-    CHUNK,
-    CollectionWriter,
-    NoteRows,
-    PackedNote,
-    PackInput,
-    pack_notes,
-    write_database,
-)
+from flashcards.pack import CHUNK, DeckPacker, PackedNote, collection_stamp, pack_notes
 from flashcards.pack_child import Packer
 from flashcards.project import Project, UsageError, deck_name_key
 from flashcards.safety import check_description, check_markup, check_style
@@ -60,7 +52,6 @@ from flashcards.write import (
     replace,
     staging_folder,
     sweep_stale,
-    write_apkg,
     write_atomic,
 )
 
@@ -286,13 +277,13 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
                *, new_notetype_version: bool = False, packer: Packer | None = None
                ) -> StagedDeck:
     """Render, plan and pack `deck` into `staging`, a chunk of notes at a time (with
-    `packer`, a forked child still checking the deck writes the database from the rows this
-    process sends; it must report no error before the package is made); the lock it will
-    leave behind is returned, not written."""
+    `packer`, a forked child still checking the deck packs the notes this process sends; it
+    must report no error before the package is made); the lock it will leave behind is
+    returned, not written."""
     from flashcards.media import MediaPacker
 
     notes, config, root = deck.notes, deck.sources.config, deck.sources.root
-    decks = note_decks(deck.sources, notes)
+    decks = _note_decks(deck.sources, notes)
     if packer and packer.alive:  # the child keeps its own copy; packing needs only the notes
         _let_go(deck.sources, "cards.yaml")
     media = MediaPacker(root, deck_css(deck))
@@ -300,13 +291,14 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
                       css=media.css, new_notetype_version=new_notetype_version,
                       tts=config.language if config.tts else "")
     plan = planner.plan
-    rows = NoteRows(config.name, plan.notetypes, plan.notetype_mods, decks,
-                    ((n.id, n.type) for n in notes))
     database = staging / f"{deck.slug}.anki2"
     staged = staging / f"{deck.slug}.apkg"
-    writer = None if packer and packer.alive else CollectionWriter(database)
+    note_types = [(n.id, n.type) for n in notes]
+    packing: Packer | DeckPacker = (packer if packer and packer.alive
+                                    else DeckPacker(database, config.name, note_types))
     packed: list[PackedNote] = []
     try:
+        packing.open(decks, plan.notetypes, plan.notetype_mods)
         for start in range(0, len(notes), CHUNK):
             chunk = notes[start:start + CHUNK]
             rendered = media.rewrite(pack_notes(chunk, deck.slug, config))
@@ -314,37 +306,31 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
             if plan.guids:  # notes re-created under a new GUID (a type change)
                 rendered = [dataclasses.replace(n, guid=plan.guids[n.id])
                             if n.id in plan.guids else n for n in rendered]
-            chunk_rows = rows.rows(rendered, start, plan.note_ids, plan.note_mods,
-                                   plan.extra_tags)
-            if writer:
-                writer.add(*chunk_rows)
-            elif packer:
-                packer.add(*chunk_rows)
+            packing.add(rendered, start, plan.note_ids, plan.note_mods, plan.extra_tags)
+            if packing is packer:
                 _raise_if_checks_failed(deck, packer.report_if_ready())
             packed.extend(rendered)
         media.raise_problems()
         planner.finish()
-        if writer is None and packer:
+        if packing is packer:
             _checked_by_child(deck, packer)
-        head = rows.head(description_html(deck, plan), plan.note_mods)
+        description = description_html(deck, plan)
+        stamp = collection_stamp(plan.note_mods, plan.notetype_mods)
         lock_bytes = plan.lock.to_bytes()
         try:
-            if writer:
-                writer.finish(head)
-                writer = None
-                write_apkg(staged, database, media.files())
-            elif not (packer and packer.finish(head, staged, media.files())):
-                database.unlink(missing_ok=True)  # what the failed child left
-                data = PackInput(config, packed, plan.note_mods, plan.note_ids, plan.extra_tags,
-                                 plan.notetypes, plan.notetype_mods, head.description_html,
-                                 decks)
-                write_database(data, database)
-                write_apkg(staged, database, media.files())
+            if not packing.finish(description, stamp, staged, media.files()):
+                database.unlink(missing_ok=True)  # the child failed: all over again, here
+                packing = DeckPacker(database, config.name, note_types)
+                packing.open(decks, plan.notetypes, plan.notetype_mods)
+                for start in range(0, len(packed), CHUNK):
+                    packing.add(packed[start:start + CHUNK], start, plan.note_ids,
+                                plan.note_mods, plan.extra_tags)
+                packing.finish(description, stamp, staged, media.files())
         except sqlite3.Error as exc:  # a full disk, mostly: reported like any write error
             raise OSError(f"{exc} (writing {database.name})") from None
     finally:
-        if writer:
-            writer.close()
+        if isinstance(packing, DeckPacker):
+            packing.close()
         database.unlink(missing_ok=True)
     cards = deck.card_count()
     record = record_bytes(inputs_digest(root, seeds_dir, lock_bytes),
@@ -352,6 +338,15 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(notes),
                          cards, plan, (*deck.report.warnings, *plan.warnings))
     return StagedDeck(result, staged, lock_path(root), lock_bytes, record, seeds_dir)
+
+
+def _note_decks(sources: DeckSources, notes: list[NoteSpec]) -> dict[str, str]:
+    """The full Anki deck name of each note; none (each goes to the deck itself) when no
+    card, fact or deck.yaml asks for a subdeck, the common case."""
+    if (sources.config.subdecks is None and not any(c.subdeck for c in sources.cards.cards)
+            and not any(f.subdeck for f in sources.facts.facts)):
+        return {}
+    return note_decks(sources, notes)
 
 
 def _raise_if_checks_failed(deck: PreparedDeck, checked_by_child: tuple[Report, int] | None
@@ -404,7 +399,7 @@ def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: i
                         seeds_dir: Path, new_notetype_version: bool) -> StagedDeck:
     """Check `deck`, and pack it into `staging` once valid. A big deck is checked in a forked
     child while this process renders and plans it; the child then writes the database."""
-    packer = Packer(len(deck.notes), partial(check_and_count, deck),
+    packer = Packer(deck.sources.config.name, deck.notes, partial(check_and_count, deck),
                     staging / f"{deck.slug}.anki2", staging / f"{deck.slug}.spool")
     try:
         if not packer.forked:

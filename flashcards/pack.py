@@ -23,6 +23,7 @@ from genanki.apkg_schema import APKG_SCHEMA
 from flashcards.models import CardType, DeckConfig, NoteSpec
 from flashcards.notetypes import NOTETYPES, Notetype
 from flashcards.render import FieldRenderer, field_renderer
+from flashcards.write import write_apkg
 
 GUID_NAMESPACE = "flashcards"
 CARD_ID_STRIDE = 100  # note ids are spaced so that a note's cards can take nid + ordinal
@@ -322,10 +323,13 @@ class NoteRows:
                 card_rows.append((nid + i, nid, did, ordinal, mod, due))
         return note_rows, card_rows
 
-    def head(self, description_html: str, note_mods: Mapping[str, int]) -> CollectionHead:
-        stamp = max(max(note_mods.values(), default=0),
-                    max((mod for _, mod in self.models), default=0), 0)
+    def head(self, description_html: str, stamp: int) -> CollectionHead:
         return CollectionHead(self.deck_names, self.models, description_html, stamp)
+
+
+def collection_stamp(note_mods: Mapping[str, int], notetype_mods: Mapping[CardType, int]) -> int:
+    """The collection's own `mod`: its latest note's or notetype's, never the build time."""
+    return max(max(note_mods.values(), default=0), max(notetype_mods.values(), default=0), 0)
 
 
 class CollectionWriter:
@@ -368,10 +372,49 @@ class CollectionWriter:
         self.connection.close()
 
 
+class DeckPacker:
+    """One deck's package, packed as its rendered and planned notes come, a chunk at a time:
+    `open` once the notetypes are planned, `add` each chunk, `finish` with what needs the whole
+    plan. The same calls give the same bytes, here or in a forked packer (pack_child.py)."""
+
+    def __init__(self, database: Path, deck_name: str,
+                 note_types: Sequence[tuple[str, CardType]]) -> None:
+        """`note_types`: each note's id and type, in the deck's order."""
+        self.database, self.deck_name, self.note_types = database, deck_name, note_types
+        self.writer: CollectionWriter | None = None
+
+    def open(self, note_decks: Mapping[str, str], notetypes: Mapping[CardType, Notetype],
+             notetype_mods: Mapping[CardType, int]) -> None:
+        """`note_decks`: note id → full deck name (none: the deck itself)."""
+        self.rows = NoteRows(self.deck_name, notetypes, notetype_mods, note_decks,
+                             self.note_types)
+        self.writer = CollectionWriter(self.database)
+
+    def add(self, notes: Sequence[PackedNote], first_due: int, note_ids: Mapping[str, int],
+            note_mods: Mapping[str, int], extra_tags: Mapping[str, tuple[str, ...]]) -> None:
+        assert self.writer is not None, "open() first"
+        self.writer.add(*self.rows.rows(notes, first_due, note_ids, note_mods, extra_tags))
+
+    def finish(self, description_html: str, stamp: int, staged: Path,
+               media: list[tuple[str, Path]]) -> bool:
+        """Write the collection row, close the database and zip the package into `staged`
+        (True: done)."""
+        assert self.writer is not None, "open() first"
+        writer, self.writer = self.writer, None
+        writer.finish(self.rows.head(description_html, stamp))
+        write_apkg(staged, self.database, media)
+        return True
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
 def write_database(data: PackInput, database: Path) -> None:
     """Write the collection database of the package to `database`, in one go."""
-    rows = NoteRows(data.config.name, data.notetypes, data.notetype_mods,
-                    data.note_decks, ((n.id, n.type) for n in data.notes))
+    rows = NoteRows(data.config.name, data.notetypes, data.notetype_mods, data.note_decks,
+                    [(n.id, n.type) for n in data.notes])
     writer = CollectionWriter(database)
     try:
         for start in range(0, len(data.notes), CHUNK):
@@ -380,4 +423,5 @@ def write_database(data: PackInput, database: Path) -> None:
     except BaseException:
         writer.close()
         raise
-    writer.finish(rows.head(data.description_html, data.note_mods))
+    writer.finish(rows.head(data.description_html,
+                            collection_stamp(data.note_mods, data.notetype_mods)))

@@ -18,14 +18,15 @@ import os
 import pickle
 import select
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from flashcards import background
 from flashcards.diagnostics import Report
-from flashcards.pack import CardRow, CollectionHead, CollectionWriter, NoteRow
-from flashcards.write import write_apkg
+from flashcards.models import CardType, NoteSpec
+from flashcards.notetypes import Notetype
+from flashcards.pack import DeckPacker, PackedNote
 
 _LENGTH = struct.Struct("<Q")
 
@@ -69,18 +70,19 @@ class Channel:
 
 
 class Packer:
-    """The forked child of one deck, seen from this process (`forked` is False when there is
-    none: then the caller checks and packs here)."""
+    """The forked child of one deck, seen from this process: a `DeckPacker` whose calls are
+    sent to the child (`forked` is False when there is none: then the caller checks and
+    packs here)."""
 
-    def __init__(self, notes: int, check: Callable[[], tuple[Report, int]], database: Path,
-                 spool: Path) -> None:
+    def __init__(self, deck_name: str, notes: Sequence[NoteSpec],
+                 check: Callable[[], tuple[Report, int]], database: Path, spool: Path) -> None:
         self.forked = False
         self._pid: int | None = None
         self._report: tuple[Report, int] | None = None
-        if notes < background.MIN_ITEMS or not background.can_fork():
+        if len(notes) < background.MIN_ITEMS or not background.can_fork():
             return
-        to_child, from_child = spool.with_suffix(".to"), spool.with_suffix(".from")
-        for path in (to_child, from_child):
+        self._spools = (spool.with_suffix(".to"), spool.with_suffix(".from"))
+        for path in self._spools:
             path.touch()
         down_read, down_write = os.pipe()
         up_read, up_write = os.pipe()
@@ -90,26 +92,37 @@ class Packer:
             try:
                 os.close(down_write)
                 os.close(up_read)
-                inbox = Channel(to_child, down_read, sending=False)
-                outbox = Channel(from_child, up_write, sending=True)
-                code = _serve(check, database, inbox, outbox)
+                inbox = Channel(self._spools[0], down_read, sending=False)
+                outbox = Channel(self._spools[1], up_write, sending=True)
+                note_types = [(note.id, note.type) for note in notes]
+                code = _serve(check, DeckPacker(database, deck_name, note_types), inbox,
+                              outbox)
             finally:
                 os._exit(code)
         os.close(down_read)
         os.close(up_write)
         self._pid = pid
-        self._outbox = Channel(to_child, down_write, sending=True)
-        self._inbox = Channel(from_child, up_read, sending=False)
+        self._outbox = Channel(self._spools[0], down_write, sending=True)
+        self._inbox = Channel(self._spools[1], up_read, sending=False)
         self.forked = True
 
     @property
     def alive(self) -> bool:
         return self._pid is not None
 
-    def add(self, note_rows: list[NoteRow], card_rows: list[CardRow]) -> None:
-        """Rows for the child to write once the checks pass."""
-        if self._pid is not None:
-            self._send(("rows", note_rows, card_rows))
+    def open(self, note_decks: Mapping[str, str], notetypes: Mapping[CardType, Notetype],
+             notetype_mods: Mapping[CardType, int]) -> None:
+        self._send(("open", dict(note_decks), dict(notetypes), dict(notetype_mods)))
+
+    def add(self, notes: Sequence[PackedNote], first_due: int, note_ids: Mapping[str, int],
+            note_mods: Mapping[str, int], extra_tags: Mapping[str, tuple[str, ...]]) -> None:
+        """Notes for the child to pack once the checks pass (sent as plain tuples: a third of
+        the cost of pickling the objects)."""
+        ids = [note.id for note in notes]
+        self._send(("add", first_due,
+                    [(n.id, n.guid, n.type.value, n.fields, n.tags) for n in notes],
+                    [note_ids[i] for i in ids], [note_mods[i] for i in ids],
+                    {i: extra_tags[i] for i in ids if i in extra_tags}))
 
     def report_if_ready(self) -> tuple[Report, int] | None:
         """The checks' report and the card count, if the child has sent them already."""
@@ -123,15 +136,15 @@ class Packer:
             self._receive_report()
         return self._report
 
-    def finish(self, head: CollectionHead, staged: Path, media: list[tuple[str, Path]]
-               ) -> bool:
+    def finish(self, description_html: str, stamp: int, staged: Path,
+               media: list[tuple[str, Path]]) -> bool:
         """Tell the child to write the collection row and zip the package into `staged`;
         True once it has, False when it failed (then pack here)."""
         if self._pid is None:
             return False
-        self._send(("end", head, str(staged), media))
+        self._send(("finish", description_html, stamp, str(staged), media))
         try:
-            done = self._inbox.receive() == "packed"
+            done = self._pid is not None and self._inbox.receive() == "packed"
         except (EOFError, OSError, pickle.UnpicklingError):
             done = False
         self._stop(kill=not done)
@@ -143,6 +156,8 @@ class Packer:
             self._stop(kill=True)
 
     def _send(self, message: object) -> None:
+        if self._pid is None:
+            return
         try:
             self._outbox.send(message)
         except OSError:  # the child is gone: this process will do the work
@@ -167,28 +182,39 @@ class Packer:
         else:
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
+        for path in self._spools:
+            path.unlink(missing_ok=True)
 
     def __del__(self) -> None:
-        self.cancel()
+        if getattr(self, "_pid", None) is not None:
+            self.cancel()
 
 
-def _serve(check: Callable[[], tuple[Report, int]], database: Path, inbox: Channel,
+def _serve(check: Callable[[], tuple[Report, int]], deck: DeckPacker, inbox: Channel,
            outbox: Channel) -> int:
-    """The child's work: check, report, then write what comes; its exit code."""
+    """The child's work: check, report, then pack what comes; its exit code."""
     report, cards = check()
     outbox.send((report, cards))
     if not report.ok:
         return 0
-    writer: CollectionWriter | None = None
+    opened = False
     while True:
         message = inbox.receive()
-        if writer is None:
-            writer = CollectionWriter(database)
-        if message[0] == "rows":
-            writer.add(message[1], message[2])
-            continue
-        _, head, staged, media = message
-        writer.finish(head)
-        write_apkg(Path(staged), database, media)
-        outbox.send("packed")
-        return 0
+        kind = message[0]
+        if kind == "open":
+            deck.open(*message[1:])
+            opened = True
+        elif kind == "add" and opened:
+            _, first_due, notes, nids, mods, extra_tags = message
+            ids = [note[0] for note in notes]
+            deck.add([PackedNote(i, guid, CardType(type_), fields, tags)
+                      for i, guid, type_, fields, tags in notes],
+                     first_due, dict(zip(ids, nids, strict=True)),
+                     dict(zip(ids, mods, strict=True)), extra_tags)
+        elif kind == "finish" and opened:
+            _, description_html, stamp, staged, media = message
+            deck.finish(description_html, stamp, Path(staged), media)
+            outbox.send("packed")
+            return 0
+        else:
+            return 1

@@ -107,7 +107,7 @@ def test_a_child_that_fails_while_packing_leaves_the_packing_here(project, write
     parent = os.getpid()
     for name in ("write_apkg", "CollectionWriter"):
         with monkeypatch.context() as patch:
-            patch.setattr(pack_child, name, _dies_in_the_child(parent, getattr(pack_child, name)))
+            patch.setattr(pack, name, _dies_in_the_child(parent, getattr(pack, name)))
             assert _build(project) == alone
     assert forks == [False, True, True]
     assert _children() == set()
