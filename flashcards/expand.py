@@ -7,16 +7,11 @@ templates add to the built-in library of its language, or replace a built-in by 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jinja2 import StrictUndefined, TemplateError, nodes
-from jinja2 import Template as JinjaTemplate
-from jinja2.exceptions import SecurityError
-from jinja2.runtime import new_context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from flashcards import french
 from flashcards.diagnostics import Diagnostic, Position, Report, SourceError
@@ -31,6 +26,11 @@ from flashcards.models import (
     TemplatesFile,
 )
 from flashcards.validate import DeckSources, validate_document
+
+if TYPE_CHECKING:  # Jinja2 is imported only for a deck with facts or templates (~25 ms)
+    from jinja2 import Template as JinjaTemplate
+    from jinja2 import TemplateError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 
 def gap(value: Any, number: int = 1) -> str:
@@ -47,40 +47,55 @@ _SAFE_FILTERS = ("abs", "capitalize", "count", "d", "default", "e", "escape", "f
 _SAFE_METHODS = {"capitalize", "casefold", "count", "endswith", "find", "index", "isdigit",
                  "lower", "lstrip", "rstrip", "startswith", "strip", "swapcase", "title",
                  "upper"}
-# Statements that loop, define or assign could grow the output exponentially; a template
-# is a text with {{ expressions }} and {% if %} tests.
-_FORBIDDEN_NODES = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.Assign, nodes.AssignBlock,
-                    nodes.With, nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends,
-                    nodes.Block, nodes.FilterBlock)
 
 
-class _TemplateSandbox(ImmutableSandboxedEnvironment):
-    """Jinja2's sandbox, narrowed: only the facts' values, a few filters and string methods,
-    and arithmetic that cannot build huge values."""
+@cache
+def _forbidden_nodes() -> tuple[type, ...]:
+    """Statements that loop, define or assign could grow the output exponentially; a
+    template is a text with {{ expressions }} and {% if %} tests."""
+    from jinja2 import nodes
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    return (nodes.For, nodes.Macro, nodes.CallBlock, nodes.Assign, nodes.AssignBlock,
+            nodes.With, nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends,
+            nodes.Block, nodes.FilterBlock)
 
-    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
-        name = getattr(obj, "__name__", "")
-        if isinstance(getattr(obj, "__self__", None), str | list | tuple | dict) and \
-                name not in _SAFE_METHODS:
-            raise SecurityError(f"the method {name!r} is not allowed in templates; allowed: "
-                                f"{', '.join(sorted(_SAFE_METHODS))}")
-        return super().call(context, obj, *args, **kwargs)
 
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
-                      for v in (left, right))
-        if not numbers or (operator == "**" and abs(right) > 64) or max(
-                abs(left), abs(right)) > 10**18:
-            raise SecurityError(f"the operator {operator!r} is limited to small numbers in "
-                                "templates")
-        return super().call_binop(context, operator, left, right)
+@cache
+def _sandbox_class() -> type[ImmutableSandboxedEnvironment]:
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class _TemplateSandbox(ImmutableSandboxedEnvironment):
+        """Jinja2's sandbox, narrowed: only the facts' values, a few filters and string
+        methods, and arithmetic that cannot build huge values."""
+
+        intercepted_binops = frozenset({"*", "**", "%"})
+
+        def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+            name = getattr(obj, "__name__", "")
+            if isinstance(getattr(obj, "__self__", None), str | list | tuple | dict) and \
+                    name not in _SAFE_METHODS:
+                raise SecurityError(f"the method {name!r} is not allowed in templates; "
+                                    f"allowed: {', '.join(sorted(_SAFE_METHODS))}")
+            return super().call(context, obj, *args, **kwargs)
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
+                          for v in (left, right))
+            if not numbers or (operator == "**" and abs(right) > 64) or max(
+                    abs(left), abs(right)) > 10**18:
+                raise SecurityError(f"the operator {operator!r} is limited to small numbers "
+                                    "in templates")
+            return super().call_binop(context, operator, left, right)
+
+    return _TemplateSandbox
 
 
 @cache
 def environment() -> ImmutableSandboxedEnvironment:
-    env = _TemplateSandbox(undefined=StrictUndefined, autoescape=False,
+    from jinja2 import StrictUndefined
+
+    env = _sandbox_class()(undefined=StrictUndefined, autoescape=False,
                            keep_trailing_newline=False)
     env.globals.clear()  # no range, lipsum, cycler…: templates see the facts only
     env.filters = {name: env.filters[name] for name in _SAFE_FILTERS}
@@ -127,45 +142,98 @@ _CARD_TYPES = {kind.value: kind for kind in CardType}  # CardType(…), without 
 
 def expand(sources: DeckSources) -> list[NoteSpec]:
     """Every note of the deck, hand-written first, then generated, in source order."""
+    cards, facts = sources.cards.cards, sources.facts.facts
+    notes = sources.made("cards.yaml", cards)
+    notes = card_notes(sources) if notes is None else list(notes)
+    made = sources.made("facts.yaml", facts)
+    if made is not None:
+        return notes + made
+    if not facts and not sources.templates.templates:
+        return notes  # the built-in templates compile (tested): nothing to render or check
     report = Report()
+    by_kind = templates_by_kind(sources, report)
+    file, lines = sources.item_lines("facts.yaml", "facts", len(facts))
+    name = str(file)  # one string for the file's path, shared by its notes
+    for i, template, fields in _rendered(sources, facts, 0, by_kind, report):
+        notes.append(fact_note(facts[i], template, (name, lines[i]), fields))
+    if not report.ok:
+        raise SourceError(report.sorted())
+    return notes
+
+
+def card_notes(sources: DeckSources) -> list[NoteSpec]:
+    """The notes of the deck's hand-written cards."""
     cards = sources.cards.cards
     file, lines = sources.item_lines("cards.yaml", "cards", len(cards))
-    name = str(file)  # one string for the file's path, shared by its notes
-    notes = [NoteSpec(id=card.id, type=_CARD_TYPES[card.type], fields=card_fields(card),
-                      tags=tuple(card.tags), source=card.source, file=name, line=line,
-                      lint_disable=tuple(card.lint_disable), guid=card.guid)
-             for card, line in zip(cards, lines, strict=True)]
+    return made_card_notes(str(file), cards, 0, lines)
+
+
+def made_card_notes(name: str, cards: Sequence[Card], start: int,
+                    lines: list[int]) -> list[NoteSpec]:
+    """The notes of `cards`, the cards of the file `name` from index `start` on (`lines`:
+    the line of each of the file's cards)."""
+    return [NoteSpec(id=card.id, type=_CARD_TYPES[card.type], fields=card_fields(card),
+                     tags=tuple(card.tags), source=card.source, file=name, line=line,
+                     lint_disable=tuple(card.lint_disable), guid=card.guid)
+            for card, line in zip(cards, lines[start:start + len(cards)], strict=True)]
+
+
+def templates_by_kind(sources: DeckSources,
+                      report: Report) -> dict[str, list[tuple[Template, str]]]:
+    """The deck's templates that compile, by fact kind, each with its origin; an error in
+    `report` for each that does not."""
     by_kind: dict[str, list[tuple[Template, str]]] = {}
     for template, template_origin in templates_for(sources):
         if _compiles(template, template_origin, report):
             by_kind.setdefault(template.kind, []).append((template, template_origin))
-    facts = sources.facts.facts
-    file, lines = sources.item_lines("facts.yaml", "facts", len(facts))
-    name = str(file)
-    for i, fact in enumerate(facts):
-        origin = (name, lines[i])
+    return by_kind
+
+
+def made_fact_notes(sources: DeckSources, name: str, facts: Sequence[Fact], start: int,
+                    lines: list[int]) -> list[NoteSpec] | None:
+    """The notes `expand` makes of `facts`, the facts of the file `name` from index `start`
+    on (`lines`: as for `made_card_notes`); None when any of them is wrong (`expand` then
+    says what, making them itself). `sources` needs only its config, templates and their
+    documents."""
+    report = Report()
+    by_kind = templates_by_kind(sources, report)
+    notes = [fact_note(facts[i - start], template, (name, lines[i]), fields)
+             for i, template, fields in _rendered(sources, facts, start, by_kind, report)]
+    return notes if report.ok else None
+
+
+def _rendered(sources: DeckSources, facts: Sequence[Fact], start: int,
+              by_kind: dict[str, list[tuple[Template, str]]],
+              report: Report) -> Iterator[tuple[int, Template, dict[str, str]]]:
+    """Each note of `facts` (the deck's from index `start` on) as (its fact's index, its
+    template, its fields), in order; an error in `report` for each that fails."""
+    from jinja2 import TemplateError
+
+    for i, fact in enumerate(facts, start):
         chosen = _fact_templates(sources, fact, i, by_kind, report)
         if not chosen and fact.templates is None:
             report.add(_no_template(sources, fact, i, by_kind))
         values = fact_values(fact) if chosen else {}
         for template, template_origin in chosen:
             try:
-                notes.append(render_fact(fact, template, origin, values))
+                fields = fact_fields(fact, template, values)
             except TemplateError as exc:
                 report.add(_template_error(sources, exc, fact, i, template, template_origin))
+                continue
             except (ArithmeticError, ValueError, TypeError, LookupError, RecursionError,
                     MemoryError) as exc:  # e.g. {{ 1 / 0 }}
                 report.add(_template_error(sources, TemplateError(f"{type(exc).__name__}: "
                                                                   f"{exc}"),
                                            fact, i, template, template_origin))
-    if not report.ok:
-        raise SourceError(report.sorted())
-    return notes
+                continue
+            yield i, template, fields
 
 
 def _compiles(template: Template, origin: str, report: Report) -> bool:
     """Whether every text of `template` compiles; if not, one error at the template (not
     one per fact)."""
+    from jinja2 import TemplateError
+
     for text in (template.question, template.answer, template.text, template.extra):
         try:
             if text:
@@ -240,13 +308,18 @@ def compiled(text: str) -> JinjaTemplate:
     try:
         return _compile(text)
     except (RecursionError, MemoryError, SyntaxError, ValueError):  # Jinja's or Python's
+        from jinja2.exceptions import SecurityError
+
         raise SecurityError("the template is nested too deeply") from None
 
 
 def _compile(text: str) -> JinjaTemplate:
+    from jinja2 import nodes
+    from jinja2.exceptions import SecurityError
+
     env = environment()
     tree = env.parse(text)
-    for node in tree.find_all(_FORBIDDEN_NODES):
+    for node in tree.find_all(_forbidden_nodes()):
         statement = type(node).__name__.lower().replace("assign", "set")
         raise SecurityError(f"{{% {statement} %}} is not allowed in templates (line "
                             f"{node.lineno}): use {{{{ attribute }}}}, filters and {{% if %}}")
@@ -267,6 +340,12 @@ def render_fact(fact: Fact, template: Template, origin: tuple[str, int],
                 values: dict[str, Any] | None = None) -> NoteSpec:
     """The note `template` makes of `fact`; `values` is `fact_values(fact)`, when the caller
     has it already (one per fact, for all its templates)."""
+    return fact_note(fact, template, origin, fact_fields(fact, template, values))
+
+
+def fact_fields(fact: Fact, template: Template,
+                values: dict[str, Any] | None = None) -> dict[str, str]:
+    """The fields of the note `template` makes of `fact` (`values`: as for `render_fact`)."""
     values = fact_values(fact) if values is None else values
 
     def render(text: str | None) -> str:
@@ -274,16 +353,22 @@ def render_fact(fact: Fact, template: Template, origin: tuple[str, int],
             return ""
         output = _render(compiled(text), values).strip()
         if len(output) > MAX_OUTPUT:
+            from jinja2.exceptions import SecurityError
+
             raise SecurityError(f"the template writes {len(output):,} characters (the limit "
                                 f"is {MAX_OUTPUT:,})")
         return output
 
     extra = "\n\n".join(part for part in (render(template.extra), fact.extra or "") if part)
     if template.type is CardType.CLOZE:
-        fields = {"Text": render(template.text), "Extra": extra}
-    else:
-        fields = {"Question": render(template.question), "Answer": render(template.answer),
-                  "Extra": extra}
+        return {"Text": render(template.text), "Extra": extra}
+    return {"Question": render(template.question), "Answer": render(template.answer),
+            "Extra": extra}
+
+
+def fact_note(fact: Fact, template: Template, origin: tuple[str, int],
+              fields: dict[str, str]) -> NoteSpec:
+    """The note `template` makes of `fact`, with its `fields` rendered (`fact_fields`)."""
     return NoteSpec(
         id=f"{fact.id}/{template.id}", type=template.type, fields=fields,
         tags=(*fact.tags, *template.tags, f"kind::{fact.kind}"), source=fact.source,
@@ -296,7 +381,7 @@ def _render(template: JinjaTemplate, values: dict[str, Any]) -> str:
     are none: `environment` clears them; templates cannot assign, so `values` is only read):
     half the time of a short template's render."""
     environment = template.environment
-    context = new_context(environment, template.name, template.blocks, values, shared=True)
+    context = template.new_context(values, shared=True)  # `shared`: the globals are unused
     try:
         return environment.concat(  # type: ignore[attr-defined,no-any-return]
             template.root_render_func(context))

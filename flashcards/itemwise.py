@@ -8,6 +8,7 @@ is a model; errors are pydantic's own, located as a whole-file validation locate
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin
@@ -56,19 +57,34 @@ def load_items(path: Path, model: type[M]) -> tuple[Document, M] | None:
     a slice of items at a time (`ListItems`); None when the file is not laid out for it or
     anything in it is wrong: `load_yaml` then `validate_document` give the same model, or
     the errors, with their positions. Raises the SourceError of an unreadable file."""
-    found = _list_field(model)
-    if found is None:
-        return None
-    name, _ = found
-    items = ListItems.read(path, name)
+    items = list_items(path, model)
     if items is None:
         return None
+    validated = validated_items(items, model, 0, len(items.lines), {})
+    if validated is None:
+        return None
+    return items.document(), whole(model, validated)
+
+
+def list_items(path: Path, model: type[BaseModel]) -> ListItems | None:
+    """The items of `path` for `load_items`, or None when it cannot read them so. Raises
+    the SourceError of an unreadable file."""
+    found = _list_field(model)
+    return None if found is None else ListItems.read(path, found[0])
+
+
+def validated_items(items: ListItems, model: type[BaseModel], first: int, stop: int,
+                    shared: dict[frozenset[str], set[str]]) -> list[Any] | None:
+    """Items `first` to `stop` (excluded) of `items` as models of `model`'s list, parsed and
+    validated a slice at a time (slices start at multiples of SLICE); None when any slice
+    does not parse or validate (`shared`: as for `share_fields_sets`)."""
     adapter = _list_adapter(model)
     validated: list[Any] = []
-    shared: dict[frozenset[str], set[str]] = {}
-    count = len(items.lines)
-    for first in range(0, count, SLICE):
-        parsed = items.parse(first, min(first + SLICE, count))
+    if first >= stop:
+        return validated
+    bounds = [first, *range((first // SLICE + 1) * SLICE, stop, SLICE), stop]
+    for start, end in itertools.pairwise(bounds):
+        parsed = items.parse(start, end)
         if parsed is None:
             return None
         try:
@@ -77,7 +93,13 @@ def load_items(path: Path, model: type[M]) -> tuple[Document, M] | None:
             return None  # the item-by-item validation finds and places every error
         share_fields_sets(models, shared)
         validated += models
-    return items.document(), model.model_validate({name: validated})
+    return validated
+
+
+def whole(model: type[M], validated: list[Any]) -> M:
+    """The file's model, of its items' models."""
+    name, _ = _list_field(model)  # type: ignore[misc]
+    return model.model_validate({name: validated})
 
 
 def validate_items(model: type[M], data: Any) -> tuple[M | None, list[Any]] | None:

@@ -6,15 +6,17 @@ Errors are collected, never raised one at a time, so a run reports everything at
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from flashcards.diagnostics import Diagnostic, Report, SourceError
-from flashcards.itemwise import load_items, validate_items
+from flashcards.halves import load_items as load_halves
+from flashcards.itemwise import validate_items
 from flashcards.load import Document, check_inside, load_yaml
 from flashcards.models import (
     FACT_KINDS,
@@ -22,12 +24,15 @@ from flashcards.models import (
     CardsFile,
     DeckConfig,
     FactsFile,
+    NoteSpec,
     TemplatesFile,
 )
 
 M = TypeVar("M", bound=BaseModel)
 
 DECK_FILES = ("deck.yaml", "cards.yaml", "facts.yaml", "templates.yaml")
+_SCHEMA_OF = {"deck.yaml": "deck", "cards.yaml": "cards", "facts.yaml": "facts",
+              "templates.yaml": "templates"}
 _LIST_FILES = ("cards.yaml", "facts.yaml")  # big ones, read a slice at a time when valid
 
 
@@ -42,6 +47,10 @@ class DeckSources:
     facts: FactsFile = field(default_factory=FactsFile)
     templates: TemplatesFile = field(default_factory=TemplatesFile)
     documents: dict[str, Document] = field(default_factory=dict)
+    # The notes of a big cards.yaml or facts.yaml, made as it was loaded on two cores
+    # (halves.py), with the list of models they were made of: see `made`.
+    made_notes: dict[str, tuple[list[Any], list[NoteSpec]]] = field(default_factory=dict,
+                                                                     repr=False)
     _paths: dict[str, Path] = field(default_factory=dict, repr=False)
 
     def locate(self, file: str, loc: tuple[str | int, ...]) -> tuple[Path, int]:
@@ -71,6 +80,11 @@ class DeckSources:
         if lines is None or len(lines) != count:
             lines = [self.locate(file, (key, i))[1] for i in range(count)]
         return self._path(file), lines
+
+    def made(self, file: str, models: list[Any]) -> list[NoteSpec] | None:
+        """The notes of `file` made as it was loaded, if made of `models` (the same list)."""
+        made = self.made_notes.get(file)
+        return made[1] if made is not None and made[0] is models else None
 
     def origin(self, file: str, loc: tuple[str | int, ...]) -> str:
         path, line = self.locate(file, loc)
@@ -236,22 +250,30 @@ def load_deck(root: Path) -> DeckSources:
                                       code="missing-file")])
     documents: dict[str, Document] = {}
     models: dict[str, Any] = {}
-    for file, schema in zip(DECK_FILES, ("deck", "cards", "facts", "templates"), strict=True):
+    made: dict[str, list[NoteSpec]] = {}
+    # The facts' notes are made with the deck's config and templates: those first.
+    for file in ("deck.yaml", "templates.yaml", "cards.yaml", "facts.yaml"):
         path = root / file
         if file != "deck.yaml" and not path.exists():
             continue
+        schema = SCHEMAS[_SCHEMA_OF[file]]
         try:
             check_inside(path, root.resolve().parent.parent)  # the project: decks/<slug>/..
-            fast = load_items(path, SCHEMAS[schema]) if file in _LIST_FILES else None
-            if fast is not None:
-                documents[file], models[file] = fast
-                continue
+            if file in _LIST_FILES:
+                # a card's note costs less to make than to send, a fact's notes more
+                fast = load_halves(path, schema, _made_of(file, root, models, documents, report),
+                                   made_in_child=file == "facts.yaml")
+                if fast is not None:
+                    documents[file], models[file], notes = fast
+                    if notes is not None:
+                        made[file] = notes
+                    continue
             doc = load_yaml(path)
         except SourceError as exc:
             report.extend(exc.diagnostics)
             continue
         documents[file] = doc
-        model, diagnostics = validate_document(doc, SCHEMAS[schema])
+        model, diagnostics = validate_document(doc, schema)
         report.extend(diagnostics)
         models[file] = model
     if not report.ok or models.get("deck.yaml") is None:
@@ -265,14 +287,51 @@ def load_deck(root: Path) -> DeckSources:
         templates=models.get("templates.yaml") or TemplatesFile(),
         documents=documents,
     )
+    for file, models_of in (("cards.yaml", sources.cards.cards),
+                            ("facts.yaml", sources.facts.facts)):
+        if file in made:
+            sources.made_notes[file] = (models_of, made[file])
     report.extend(check_ids(sources))
     if not report.ok:
         raise SourceError(report.sorted())
     return sources
 
 
+def _made_of(file: str, root: Path, models: dict[str, Any], documents: dict[str, Document],
+             report: Report) -> Callable[[list[Any], int, list[int]], Any] | None:
+    """What makes the notes of `file`'s items (`expand.made_card_notes`, `made_fact_notes`);
+    for facts, once the deck's config and templates are known valid (None before)."""
+    from flashcards import expand
+
+    name = str(root / file)
+    if file == "cards.yaml":
+        return partial(expand.made_card_notes, name)
+    if not report.ok or models.get("deck.yaml") is None:
+        return None
+    context = DeckSources(slug=root.name, root=root, config=models["deck.yaml"],
+                          templates=models.get("templates.yaml") or TemplatesFile(),
+                          documents=dict(documents))
+    return partial(expand.made_fact_notes, context, name)
+
+
 def check_ids(sources: DeckSources) -> list[Diagnostic]:
     """Ids are unique across cards and facts; template ids unique within the file."""
+    if _unique_ids(sources):
+        return []
+    return _id_problems(sources)
+
+
+def _unique_ids(sources: DeckSources) -> bool:
+    """Whether `_id_problems` finds nothing: no id, card guid or template id used twice."""
+    ids = [card.id for card in sources.cards.cards]
+    ids += [fact.id for fact in sources.facts.facts]
+    guids = [card.guid for card in sources.cards.cards if card.guid is not None]
+    templates = [template.id for template in sources.templates.templates]
+    return all(len(set(values)) == len(values) for values in (ids, guids, templates))
+
+
+def _id_problems(sources: DeckSources) -> list[Diagnostic]:
+    """`check_ids`, item by item."""
     diagnostics: list[Diagnostic] = []
     seen: dict[str, tuple[str, tuple[str | int, ...]]] = {}
     entries = [("cards.yaml", ("cards", i), c.id) for i, c in enumerate(sources.cards.cards)]
