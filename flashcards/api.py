@@ -294,26 +294,45 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     database = staging / f"{deck.slug}.anki2"
     staged = staging / f"{deck.slug}.apkg"
     note_types = [(n.id, n.type) for n in notes]
-    packing: Packer | DeckPacker = (packer if packer and packer.alive
+    forked = packer is not None and packer.alive
+    packing: Packer | DeckPacker = (packer if packer is not None and forked
                                     else DeckPacker(database, config.name, note_types))
-    packed: list[PackedNote] = []
+    tail = _child_share(len(notes)) if forked else len(notes)
+    rendered: list[list[PackedNote] | None] = []  # each chunk's notes; None: the child's
+
+    def render_here(start: int) -> list[PackedNote]:
+        return _with_guids(media.rewrite(pack_notes(notes[start:start + CHUNK], deck.slug,
+                                                    config)), plan.guids)
+
     try:
-        packing.open(decks, plan.notetypes, plan.notetype_mods)
+        if isinstance(packing, DeckPacker):
+            packing.open(decks, plan.notetypes, plan.notetype_mods)
+        else:
+            packing.open(decks, plan.notetypes, plan.notetype_mods, tail, CHUNK)
         for start in range(0, len(notes), CHUNK):
             chunk = notes[start:start + CHUNK]
-            rendered = media.rewrite(pack_notes(chunk, deck.slug, config))
-            planner.add(chunk, rendered)
-            if plan.guids:  # notes re-created under a new GUID (a type change)
-                rendered = [dataclasses.replace(n, guid=plan.guids[n.id])
-                            if n.id in plan.guids else n for n in rendered]
-            packing.add(rendered, start, plan.note_ids, plan.note_mods, plan.extra_tags)
-            if packing is packer:
-                _raise_if_checks_failed(deck, packer.report_if_ready())
-            packed.extend(rendered)
+            by_child = (packing.rendered(start) if isinstance(packing, Packer) and start >= tail
+                        else None)
+            if by_child:  # rendered by the child: planned here, packed there
+                guids, digests, files, problems = by_child
+                media.merge(files, problems)
+                planner.add(chunk, [PackedNote(n.id, guid, n.type, (), ())
+                                    for n, guid in zip(chunk, guids, strict=True)], digests)
+                packing.plan(start, chunk, plan.note_ids, plan.note_mods, plan.extra_tags,
+                             plan.guids)
+                rendered.append(None)
+                continue
+            here = media.rewrite(pack_notes(chunk, deck.slug, config))
+            planner.add(chunk, here)
+            here = _with_guids(here, plan.guids)
+            packing.add(here, start, plan.note_ids, plan.note_mods, plan.extra_tags)
+            rendered.append(here)
+            if isinstance(packing, Packer):
+                _raise_if_checks_failed(deck, packing.report_if_ready())
         media.raise_problems()
         planner.finish()
-        if packing is packer:
-            _checked_by_child(deck, packer)
+        if isinstance(packing, Packer):
+            _checked_by_child(deck, packing)
         description = description_html(deck, plan)
         stamp = collection_stamp(plan.note_mods, plan.notetype_mods)
         lock_bytes = plan.lock.to_bytes()
@@ -322,8 +341,8 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
                 database.unlink(missing_ok=True)  # the child failed: all over again, here
                 packing = DeckPacker(database, config.name, note_types)
                 packing.open(decks, plan.notetypes, plan.notetype_mods)
-                for start in range(0, len(packed), CHUNK):
-                    packing.add(packed[start:start + CHUNK], start, plan.note_ids,
+                for index, start in enumerate(range(0, len(notes), CHUNK)):
+                    packing.add(rendered[index] or render_here(start), start, plan.note_ids,
                                 plan.note_mods, plan.extra_tags)
                 packing.finish(description, stamp, staged, media.files())
         except sqlite3.Error as exc:  # a full disk, mostly: reported like any write error
@@ -338,6 +357,24 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(notes),
                          cards, plan, (*deck.report.warnings, *plan.warnings))
     return StagedDeck(result, staged, lock_path(root), lock_bytes, record, seeds_dir)
+
+
+# The share of a big deck's notes the forked child renders itself once its checks pass (the
+# checks cost about half of what rendering, planning and sending the notes cost here).
+CHILD_SHARE = 0.3
+
+
+def _child_share(notes: int) -> int:
+    """Where the child's share of `notes` starts: at a chunk's start."""
+    chunks = -(-notes // CHUNK)
+    return (chunks - round(chunks * CHILD_SHARE)) * CHUNK
+
+
+def _with_guids(notes: list[PackedNote], guids: dict[str, str]) -> list[PackedNote]:
+    """`notes`, with the GUIDs the plan gave anew (a type change)."""
+    if not guids:
+        return notes
+    return [dataclasses.replace(n, guid=guids[n.id]) if n.id in guids else n for n in notes]
 
 
 def _note_decks(sources: DeckSources, notes: list[NoteSpec]) -> dict[str, str]:
@@ -400,6 +437,7 @@ def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: i
     """Check `deck`, and pack it into `staging` once valid. A big deck is checked in a forked
     child while this process renders and plans it; the child then writes the database."""
     packer = Packer(deck.sources.config.name, deck.notes, partial(check_and_count, deck),
+                    partial(render_notes, deck),
                     staging / f"{deck.slug}.anki2", staging / f"{deck.slug}.spool")
     try:
         if not packer.forked:
@@ -414,6 +452,17 @@ def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: i
     finally:
         packer.cancel()
     return staged
+
+
+def render_notes(deck: PreparedDeck, start: int, stop: int
+                 ) -> tuple[list[PackedNote], list[tuple[str, Path]], list[str]]:
+    """notes[start:stop] rendered with their media references rewritten, the media files they
+    use and the problems met (the forked child's share)."""
+    from flashcards.media import MediaPacker
+
+    media = MediaPacker(deck.sources.root, deck_css(deck))
+    packed = media.rewrite(pack_notes(deck.notes[start:stop], deck.slug, deck.sources.config))
+    return packed, media.files(), media.problems()
 
 
 def check_and_count(deck: PreparedDeck) -> tuple[Report, int]:

@@ -184,16 +184,19 @@ class Planner:
         self.notetype_ids = {card_type: notetype.id for card_type, notetype in notetypes.items()}
         self.revived: set[str] = set()
 
-    def add(self, notes: Sequence[NoteSpec], packed: Sequence[PackedNote]) -> None:
-        """Plan `notes` (`packed`: the same, rendered)."""
+    def add(self, notes: Sequence[NoteSpec], packed: Sequence[PackedNote],
+            digests: Sequence[str] | None = None) -> None:
+        """Plan `notes` (`packed`: the same, rendered; `digests`: their content hashes, when
+        known: then `packed` needs no fields)."""
         old, plan, now, version = self.old, self.plan, self.now, self.version
         lock, next_nid, notetype_ids = plan.lock, self.next_nid, self.notetype_ids
         type_values = _TYPE_VALUES  # no enum lookups
         old_notes, new_notes, changes = old.notes, lock.notes, plan.changes
         note_mods, note_ids = plan.note_mods, plan.note_ids
         tag_changes = self.config.tag_changes
-        for spec, note in zip(notes, packed, strict=True):
-            digest = note.content_hash(notetype_ids[note.type])
+        if digests is None:
+            digests = [note.content_hash(notetype_ids[note.type]) for note in packed]
+        for spec, note, digest in zip(notes, packed, digests, strict=True):
             before = old_notes.get(note.id)
             if before is None:  # a new note (every note of a first build): the short way
                 new_notes[note.id] = NoteLock(type_values[note.type], digest, now, next_nid,

@@ -240,6 +240,15 @@ class MediaPacker:
             rewritten.append(replace(note, fields=fields))
         return rewritten
 
+    def problems(self) -> list[str]:
+        """The notes' unresolved references so far (not the style sheet's)."""
+        return list(self._problems)
+
+    def merge(self, files: list[tuple[str, Path]], problems: list[str]) -> None:
+        """What another packer found in other notes (a forked child's)."""
+        self._files.update(files)
+        self._problems.extend(problems)
+
     def files(self) -> list[tuple[str, Path]]:
         """The files to carry, under their names in the package."""
         return sorted(self._files.items())

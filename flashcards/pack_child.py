@@ -19,6 +19,7 @@ import pickle
 import select
 import struct
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -27,6 +28,11 @@ from flashcards.diagnostics import Report
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import Notetype
 from flashcards.pack import DeckPacker, PackedNote
+
+# render(start, stop) → notes[start:stop] rendered, their media files, media problems
+Render = Callable[[int, int], tuple[list[PackedNote], list[tuple[str, Path]], list[str]]]
+# A chunk rendered by the child: GUIDs, content digests, media files, media problems
+Rendered = tuple[list[str], list[str], list[tuple[str, Path]], list[str]]
 
 _LENGTH = struct.Struct("<Q")
 
@@ -75,7 +81,11 @@ class Packer:
     packs here)."""
 
     def __init__(self, deck_name: str, notes: Sequence[NoteSpec],
-                 check: Callable[[], tuple[Report, int]], database: Path, spool: Path) -> None:
+                 check: Callable[[], tuple[Report, int]], render: Render, database: Path,
+                 spool: Path) -> None:
+        """`check()`: the deck's report and card count; `render(start, stop)`: notes[start:stop]
+        rendered (media references rewritten), with the media files they use and the media
+        problems met."""
         self.forked = False
         self._pid: int | None = None
         self._report: tuple[Report, int] | None = None
@@ -95,8 +105,8 @@ class Packer:
                 inbox = Channel(self._spools[0], down_read, sending=False)
                 outbox = Channel(self._spools[1], up_write, sending=True)
                 note_types = [(note.id, note.type) for note in notes]
-                code = _serve(check, DeckPacker(database, deck_name, note_types), inbox,
-                              outbox)
+                code = _serve(check, render, DeckPacker(database, deck_name, note_types),
+                              len(notes), inbox, outbox)
             finally:
                 os._exit(code)
         os.close(down_read)
@@ -111,8 +121,37 @@ class Packer:
         return self._pid is not None
 
     def open(self, note_decks: Mapping[str, str], notetypes: Mapping[CardType, Notetype],
-             notetype_mods: Mapping[CardType, int]) -> None:
-        self._send(("open", dict(note_decks), dict(notetypes), dict(notetype_mods)))
+             notetype_mods: Mapping[CardType, int], tail: int, chunk: int) -> None:
+        """Start packing, `chunk` notes at a time; the child renders the notes from `tail`
+        on itself (a multiple of `chunk`) and sends their digests (`rendered`)."""
+        self._send(("open", dict(note_decks), dict(notetypes), dict(notetype_mods), tail,
+                    chunk))
+
+    def rendered(self, start: int) -> Rendered | None:
+        """The child's rendering of the chunk from `start` on: each note's GUID and content
+        digest, the media files they use, the media problems met (None: the child failed,
+        or found errors: render here)."""
+        outcome = self.report()
+        if outcome is None or not outcome[0].ok:
+            return None
+        try:
+            message = self._inbox.receive()
+        except (EOFError, OSError, pickle.UnpicklingError):
+            message = None
+        if not (isinstance(message, tuple) and message[:2] == ("rendered", start)):
+            self._stop(kill=True)
+            return None
+        return message[2:]
+
+    def plan(self, first_due: int, notes: Sequence[NoteSpec], note_ids: Mapping[str, int],
+             note_mods: Mapping[str, int], extra_tags: Mapping[str, tuple[str, ...]],
+             guids: Mapping[str, str]) -> None:
+        """Pack the child's own rendering of `notes` (from `first_due` on) with their plan:
+        ids, mods, extra tags and GUIDs changed by the plan."""
+        ids = [note.id for note in notes]
+        self._send(("plan", first_due, [note_ids[i] for i in ids], [note_mods[i] for i in ids],
+                    {i: extra_tags[i] for i in ids if i in extra_tags},
+                    {i: guids[i] for i in ids if i in guids}))
 
     def add(self, notes: Sequence[PackedNote], first_due: int, note_ids: Mapping[str, int],
             note_mods: Mapping[str, int], extra_tags: Mapping[str, tuple[str, ...]]) -> None:
@@ -190,28 +229,45 @@ class Packer:
             self.cancel()
 
 
-def _serve(check: Callable[[], tuple[Report, int]], deck: DeckPacker, inbox: Channel,
-           outbox: Channel) -> int:
-    """The child's work: check, report, then pack what comes; its exit code."""
+def _serve(check: Callable[[], tuple[Report, int]], render: Render, deck: DeckPacker,
+           notes: int, inbox: Channel, outbox: Channel) -> int:
+    """The child's work: check, report, render its share, then pack what comes; its exit
+    code."""
     report, cards = check()
     outbox.send((report, cards))
     if not report.ok:
         return 0
-    opened = False
+    message = inbox.receive()
+    if message[0] != "open":
+        return 1
+    _, note_decks, notetypes, notetype_mods, tail, chunk = message
+    deck.open(note_decks, notetypes, notetype_mods)
+    notetype_ids = {card_type: notetype.id for card_type, notetype in notetypes.items()}
+    own: dict[int, list[PackedNote]] = {}
+    for start in range(tail, notes, chunk):
+        packed, files, problems = render(start, min(start + chunk, notes))
+        own[start] = packed
+        outbox.send(("rendered", start, [n.guid for n in packed],
+                     [n.content_hash(notetype_ids[n.type]) for n in packed], files, problems))
     while True:
         message = inbox.receive()
         kind = message[0]
-        if kind == "open":
-            deck.open(*message[1:])
-            opened = True
-        elif kind == "add" and opened:
-            _, first_due, notes, nids, mods, extra_tags = message
-            ids = [note[0] for note in notes]
+        if kind == "add":
+            _, first_due, packed_notes, nids, mods, extra_tags = message
+            ids = [note[0] for note in packed_notes]
             deck.add([PackedNote(i, guid, CardType(type_), fields, tags)
-                      for i, guid, type_, fields, tags in notes],
+                      for i, guid, type_, fields, tags in packed_notes],
                      first_due, dict(zip(ids, nids, strict=True)),
                      dict(zip(ids, mods, strict=True)), extra_tags)
-        elif kind == "finish" and opened:
+        elif kind == "plan":
+            _, first_due, nids, mods, extra_tags, guids = message
+            packed = own.pop(first_due)
+            if guids:
+                packed = [replace(n, guid=guids[n.id]) if n.id in guids else n for n in packed]
+            ids = [note.id for note in packed]
+            deck.add(packed, first_due, dict(zip(ids, nids, strict=True)),
+                     dict(zip(ids, mods, strict=True)), extra_tags)
+        elif kind == "finish":
             _, description_html, stamp, staged, media = message
             deck.finish(description_html, stamp, Path(staged), media)
             outbox.send("packed")

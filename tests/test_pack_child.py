@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from flashcards import api, background, pack, pack_child
-from tests.helpers import STARTER_CARDS, STARTER_FACTS
+from tests.helpers import STARTER_CARDS, STARTER_FACTS, add_media
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the fork is Linux-only")
 
@@ -32,6 +32,14 @@ CLOZE = """
     text: Dojo devait entraîner les modèles de {{c1::conduite autonome}}.
     source: Tesla a mis un terme à son ambitieux projet de supercalculateur
 """
+# The last notes: in the child's share, which it renders itself.
+PICTURE = """
+  - id: carte
+    question: "Où se trouve Dojo ? ![la carte](media/carte.png)"
+    answer: "En Californie [sound:media/lecture.mp3]"
+    source: Tesla a mis un terme à son ambitieux projet de supercalculateur
+"""
+PNG = b"\x89PNG\r\n\x1a\n not really, but a file"
 
 
 def _children() -> set[int]:
@@ -74,16 +82,37 @@ def _build(project: Path) -> tuple[str, str]:
             lock.read_text(encoding="utf-8"))
 
 
-def test_a_forked_build_is_byte_identical(project, write_deck, monkeypatch, forks):
+def _full_deck(write_deck) -> None:
+    """Subdecks, three notetypes, media in the last notes."""
+    folder = write_deck("demo", deck=SUBDECKS, cards=STARTER_CARDS + CLOZE + PICTURE,
+                        facts=STARTER_FACTS)
+    add_media(folder, {"carte.png": PNG, "lecture.mp3": b"ID3 fake"})
+
+
+def test_a_forked_build_is_byte_identical(project, write_deck, monkeypatch, forks, tmp_path):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    write_deck("demo", deck=SUBDECKS, cards=STARTER_CARDS + CLOZE, facts=STARTER_FACTS)
+    _full_deck(write_deck)
     _small_chunks(monkeypatch)
     _fork(monkeypatch, False)
     alone = _build(project)
     _fork(monkeypatch, True)
+    parent, calls = os.getpid(), tmp_path / "render-calls"
+    real = api.render_notes
+
+    def recorded(deck, start, stop):
+        with calls.open("a") as log:  # the child's own memory is gone with it
+            log.write(f"{os.getpid() != parent} {start}\n")
+        return real(deck, start, stop)
+
+    monkeypatch.setattr(api, "render_notes", recorded)
     assert _build(project) == alone
     assert forks == [False, True]
     assert _children() == set()
+    # the child rendered the last chunks (the picture's among them) itself, nothing else
+    [deck] = api.validate(api.Project(project)).values()
+    calls_made = [line.split() for line in calls.read_text().splitlines()]
+    assert {flag for flag, _ in calls_made} == {"True"}
+    assert int(calls_made[-1][1]) == (len(deck.notes) - 1) // 2 * 2
 
 
 def _dies_in_the_child(parent: int, function):
@@ -97,9 +126,10 @@ def _dies_in_the_child(parent: int, function):
 def test_a_child_that_fails_while_packing_leaves_the_packing_here(project, write_deck,
                                                                   monkeypatch, forks):
     """The child dies after its checks, while it writes the database or zips: this process
-    packs the deck itself, with the same bytes."""
+    packs the deck itself (rendering again the notes the child rendered), with the same
+    bytes."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    write_deck("demo", deck=SUBDECKS, cards=STARTER_CARDS + CLOZE, facts=STARTER_FACTS)
+    _full_deck(write_deck)
     _small_chunks(monkeypatch)
     _fork(monkeypatch, False)
     alone = _build(project)
