@@ -7,7 +7,7 @@ templates add to the built-in library of its language, or replace a built-in by 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -376,12 +376,19 @@ def fact_note(fact: Fact, template: Template, origin: tuple[str, int],
         lint_disable=tuple(fact.lint_disable))
 
 
+@cache
+def _new_context() -> Callable[..., Any]:
+    from jinja2.runtime import new_context
+
+    return new_context
+
+
 def _render(template: JinjaTemplate, values: dict[str, Any]) -> str:
     """`template.render(values)`, without its copies of `values` and of the globals (there
     are none: `environment` clears them; templates cannot assign, so `values` is only read):
     half the time of a short template's render."""
     environment = template.environment
-    context = template.new_context(values, shared=True)  # `shared`: the globals are unused
+    context = _new_context()(environment, template.name, template.blocks, values, shared=True)
     try:
         return environment.concat(  # type: ignore[attr-defined,no-any-return]
             template.root_render_func(context))

@@ -2,9 +2,10 @@
 and validates its last slices (and, for facts, makes their notes) while this process does
 the first ones, as `itemwise.load_items` would do them all.
 
-Only for a file of MIN_ITEMS+ items (a fork and sending the models back cost ~0.1 s at
+Only for a file of MIN_ITEMS+ items (a fork, and sending the models back, cost ~0.1 s for
 50,000 cards) where `Background` can fork. The child sends back each model's class, fields
-set and `__dict__`, rebuilt here as pydantic's own unpickling does, at a third of its cost.
+set and `__dict__` (by marshal: twice as fast as pickle), rebuilt here as pydantic's own
+unpickling does, at a third of its cost.
 Anything the child cannot do the plain way (a slice that does not parse or validate) makes
 the whole file go the whole-file way, which reports every error with its position; a
 child that fails is replaced by doing its work here: the outcome never depends on the
@@ -12,9 +13,9 @@ fork."""
 
 from __future__ import annotations
 
-import itertools
+import marshal
+import pickle
 from collections.abc import Callable
-from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,15 +24,17 @@ from pydantic import BaseModel
 from flashcards.background import Background
 from flashcards.itemwise import SLICE, list_items, validated_items, whole
 from flashcards.load import Document, ListItems
-from flashcards.models import NoteSpec
+from flashcards.models import CardType, NoteSpec
 
 M = TypeVar("M", bound=BaseModel)
 MIN_ITEMS = 10_000
-# The share of the items this process validates: the child also sends its models back,
-# and this process rebuilds them.
+# The share of the items this process validates (measured at 100,000 cards or facts: both
+# processes then finish at about the same time): the child also sends its models back, and
+# this process rebuilds them, then makes the notes of cards; the child makes the notes of its
+# facts and sends them too.
 PARENT_SHARE = 0.5
+PARENT_SHARE_NOTES_IN_CHILD = 0.55
 
-Sent = tuple[type, set[str], dict[str, Any]]  # a model's class, fields set and __dict__
 MadeOf = Callable[[list[Any], int, list[int]], "list[NoteSpec] | None"]
 
 
@@ -46,7 +49,8 @@ def load_items(path: Path, model: type[M], made_of: MadeOf | None = None, *,
     if items is None:
         return None
     count = len(items.lines)
-    start = round(count * PARENT_SHARE / SLICE) * SLICE
+    share = PARENT_SHARE_NOTES_IN_CHILD if made_of and made_in_child else PARENT_SHARE
+    start = round(count * share / SLICE) * SLICE
     child = Background(count if count >= MIN_ITEMS else 0, _tail, items, model, start,
                        made_of if made_in_child else None)
     if not child.forked:
@@ -65,54 +69,64 @@ def load_items(path: Path, model: type[M], made_of: MadeOf | None = None, *,
     tail = child.result()
     if tail is None:
         return None
-    sent, sent_notes = tail
-    models = rebuilt(sent, shared)
+    classes, sent, sent_notes = tail
+    models = rebuilt(classes, _loads(sent), shared)
     if notes is not None and not made_in_child:
-        sent_notes = made_of(models, start, items.lines)  # type: ignore[misc]
-        notes = None if sent_notes is None else notes + sent_notes
+        made = made_of(models, start, items.lines)  # type: ignore[misc]
+        notes = None if made is None else notes + made
     elif notes is not None and sent_notes is not None:
-        notes += rebuilt_notes(sent_notes, notes[0].file if notes else "")
+        notes += rebuilt_notes(_loads(sent_notes), notes[0].file if notes else "")
     else:
         notes = None
     return items.document(), whole(model, head + models), notes
 
 
+Sent = tuple[bool, bytes]  # data by marshal (True: ~2x faster than pickle) or pickle
+
+
 def _tail(items: ListItems, model: type[BaseModel], start: int, made_of: MadeOf | None
-          ) -> tuple[list[Sent], list[tuple[Any, ...]] | None] | None:
-    """The child's work: the models of the items from `start` on, as sent, and their notes
-    (`made_of`) as tuples; None when they are not valid as `validated_items` makes them."""
+          ) -> tuple[list[type], Sent, Sent | None] | None:
+    """The child's work: the models of the items from `start` on and their notes
+    (`made_of`), as `rebuilt` and `rebuilt_notes` take them; None when they are not valid
+    as `validated_items` makes them."""
     models = validated_items(items, model, start, len(items.lines), {})
     if models is None:
         return None
-    sent = [(type(m), m.__pydantic_fields_set__, m.__dict__) for m in models
-            if m.__pydantic_extra__ is None and m.__pydantic_private__ is None]
-    if len(sent) != len(models):
+    classes: dict[type, int] = {}
+    rows = [(classes.setdefault(type(m), len(classes)), m.__pydantic_fields_set__, m.__dict__)
+            for m in models if m.__pydantic_extra__ is None and m.__pydantic_private__ is None]
+    if len(rows) != len(models):
         return None  # a model that `rebuilt` would not rebuild whole
     notes = made_of(models, start, items.lines) if made_of is not None else None
-    return sent, None if notes is None else [tuple(map(getattr, itertools.repeat(note),
-                                                       _NOTE_SLOTS)) for note in notes]
+    sent_notes = None if notes is None else _dumps([
+        (n.id, n.type.value, n.fields, n.tags, n.source, n.file, n.line, n.fact_id,
+         n.template_id, n.lint_disable, n.guid) for n in notes])
+    return list(classes), _dumps(rows), sent_notes
 
 
-_NOTE_SLOTS = tuple(field.name for field in fields(NoteSpec))
+def _dumps(data: Any) -> Sent:
+    try:
+        return True, marshal.dumps(data)
+    except ValueError:  # a value of a type marshal does not know
+        return False, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _note(id_: str, type_: Any, fields_: dict[str, str], tags: tuple[str, ...],
-          source: str | None, file: str, line: int, fact_id: str | None,
-          template_id: str | None, lint_disable: tuple[str, ...], guid: str | None
-          ) -> NoteSpec:
-    """NoteSpec(*values) (it takes keywords only), half the time of building the keywords."""
-    return NoteSpec(id=id_, type=type_, fields=fields_, tags=tags, source=source, file=file,
-                    line=line, fact_id=fact_id, template_id=template_id,
-                    lint_disable=lint_disable, guid=guid)
+def _loads(sent: Sent) -> Any:
+    by_marshal, data = sent
+    return marshal.loads(data) if by_marshal else pickle.loads(data)
+
+
+_CARD_TYPES = {kind.value: kind for kind in CardType}
 
 
 def rebuilt_notes(sent: list[tuple[Any, ...]], file: str) -> list[NoteSpec]:
     """The notes `_tail` sent; those of `file` share that string."""
-    notes = [_note(*values) for values in sent]
-    for note in notes:
-        if note.file == file:
-            note.file = file
-    return notes
+    types = _CARD_TYPES
+    return [NoteSpec(id=id_, type=types[kind], fields=fields, tags=tags, source=source,
+                     file=file if at == file else at, line=line, fact_id=fact_id,
+                     template_id=template_id, lint_disable=lint_disable, guid=guid)
+            for id_, kind, fields, tags, source, at, line, fact_id, template_id,
+            lint_disable, guid in sent]
 
 
 _SLOTS = BaseModel.__dict__
@@ -122,14 +136,16 @@ _set_extra = _SLOTS["__pydantic_extra__"].__set__
 _set_private = _SLOTS["__pydantic_private__"].__set__
 
 
-def rebuilt(sent: list[Sent], shared: dict[frozenset[str], set[str]]) -> list[Any]:
-    """The models `_tail` sent, as `BaseModel.__setstate__` restores a pickled one (without
-    extra or private attributes); models with the same fields set share it (`shared`: as for
-    `share_fields_sets`)."""
+def rebuilt(classes: list[type], sent: list[tuple[int, set[str], dict[str, Any]]],
+            shared: dict[frozenset[str], set[str]]) -> list[Any]:
+    """The models `_tail` sent (class index, fields set, `__dict__`), as
+    `BaseModel.__setstate__` restores a pickled one (without extra or private attributes);
+    models with the same fields set share it (`shared`: as for `share_fields_sets`)."""
     models = []
     new = object.__new__
     sets: dict[int, set[str]] = {}  # id of a sent set → the set shared here
-    for cls, fields_set, values in sent:
+    for index, fields_set, values in sent:
+        cls = classes[index]
         same = sets.get(id(fields_set))
         if same is None:
             same = sets[id(fields_set)] = shared.setdefault(frozenset(fields_set), fields_set)

@@ -4,6 +4,7 @@ that has no facts or templates."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import subprocess
 import sys
@@ -128,8 +129,8 @@ def test_two_cores_load_what_one_loads(tmp_path, monkeypatch, cards, facts):
     _write(folder, cards, facts)
     sent: list[int] = []
     rebuilt = halves.rebuilt
-    monkeypatch.setattr(halves, "rebuilt", lambda models, shared: (
-        sent.append(len(models)), rebuilt(models, shared))[1])
+    monkeypatch.setattr(halves, "rebuilt", lambda classes, models, shared: (
+        sent.append(len(models)), rebuilt(classes, models, shared))[1])
     split = _loaded(folder, monkeypatch, split=True)
     _same(split, _loaded(folder, monkeypatch, split=False))
     assert len(sent) == (len(cards) >= 4) + (len(facts) >= 4) and all(sent)
@@ -206,6 +207,21 @@ def test_a_failed_child_leaves_the_work_to_this_process(tmp_path, monkeypatch):
         return tail(*args)
 
     monkeypatch.setattr(halves, "_tail", failing)
+    _same(_loaded(folder, monkeypatch, split=True), _loaded(folder, monkeypatch, split=False))
+
+
+def test_what_marshal_cannot_send_goes_by_pickle(tmp_path, monkeypatch):
+    folder = tmp_path / "demo"
+    _write(folder, [("type-in", True, True)] * 12, [("event", True, True)] * 12)
+
+    class NoMarshal:
+        loads = staticmethod(marshal.loads)
+
+        @staticmethod
+        def dumps(data):
+            raise ValueError("unmarshallable object")
+
+    monkeypatch.setattr(halves, "marshal", NoMarshal)
     _same(_loaded(folder, monkeypatch, split=True), _loaded(folder, monkeypatch, split=False))
 
 
