@@ -335,9 +335,11 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
             _checked_by_child(deck, packing)
         description = description_html(deck, plan)
         stamp = collection_stamp(plan.note_mods, plan.notetype_mods)
-        lock_bytes = plan.lock.to_bytes()
         try:
-            if not packing.finish(description, stamp, staged, media.files()):
+            packing.finish(description, stamp, staged, media.files())
+            lock_bytes = plan.lock.to_bytes()  # while the child zips the package
+            inputs = inputs_digest(root, seeds_dir, lock_bytes)
+            if not packing.done():
                 database.unlink(missing_ok=True)  # the child failed: all over again, here
                 packing = DeckPacker(database, config.name, note_types)
                 packing.open(decks, plan.notetypes, plan.notetype_mods)
@@ -352,8 +354,7 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
             packing.close()
         database.unlink(missing_ok=True)
     cards = deck.card_count()
-    record = record_bytes(inputs_digest(root, seeds_dir, lock_bytes),
-                          file_digest(staged) or "", len(notes), cards)
+    record = record_bytes(inputs, file_digest(staged) or "", len(notes), cards)
     result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(notes),
                          cards, plan, (*deck.report.warnings, *plan.warnings))
     return StagedDeck(result, staged, lock_path(root), lock_bytes, record, seeds_dir)

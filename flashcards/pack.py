@@ -396,14 +396,16 @@ class DeckPacker:
         self.writer.add(*self.rows.rows(notes, first_due, note_ids, note_mods, extra_tags))
 
     def finish(self, description_html: str, stamp: int, staged: Path,
-               media: list[tuple[str, Path]]) -> bool:
-        """Write the collection row, close the database and zip the package into `staged`
-        (True: done)."""
+               media: list[tuple[str, Path]]) -> None:
+        """Write the collection row, close the database and zip the package into `staged`."""
         assert self.writer is not None, "open() first"
         writer, self.writer = self.writer, None
         writer.finish(self.rows.head(description_html, stamp))
         write_apkg(staged, self.database, media)
-        return True
+
+    def done(self) -> bool:
+        """The package is written (as the forked packer's `done`)."""
+        return self.writer is None
 
     def close(self) -> None:
         if self.writer is not None:

@@ -176,14 +176,18 @@ class Packer:
         return self._report
 
     def finish(self, description_html: str, stamp: int, staged: Path,
-               media: list[tuple[str, Path]]) -> bool:
-        """Tell the child to write the collection row and zip the package into `staged`;
-        True once it has, False when it failed (then pack here)."""
+               media: list[tuple[str, Path]]) -> None:
+        """Tell the child to write the collection row and zip the package into `staged`
+        (`done` says when it has)."""
+        self._send(("finish", description_html, stamp, str(staged), media))
+
+    def done(self) -> bool:
+        """True once the child has written the package, False when it failed (then pack
+        here)."""
         if self._pid is None:
             return False
-        self._send(("finish", description_html, stamp, str(staged), media))
         try:
-            done = self._pid is not None and self._inbox.receive() == "packed"
+            done = self._inbox.receive() == "packed"
         except (EOFError, OSError, pickle.UnpicklingError):
             done = False
         self._stop(kill=not done)
