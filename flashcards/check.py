@@ -90,7 +90,11 @@ def question_text_key(text: str) -> str:
         if separator in text:
             text = text.replace(separator, " ")
     parts = text.split()  # a space is never in a run: each run is a token, or inside one
-    if "".join(parts).isalnum():
+    joined = "".join(parts)
+    for mark in "{}:_":  # the characters of a run that are not alphanumeric (`\w` has `_`)
+        if mark in joined:
+            joined = joined.replace(mark, "")
+    if joined.isalnum():  # every token is a run
         return " ".join(parts)
     return " ".join(_KEY_PART.findall(text))
 
@@ -103,12 +107,16 @@ def check_duplicates(notes: Sequence[NoteSpec]) -> list[Diagnostic]:
         if not key:
             continue
         if key in first:
-            problems.append(note_diagnostic(
-                note, f"same question as {note_label(first[key])} ({first[key].origin})",
-                "merge the two cards, or make the questions say what differs", "duplicate"))
+            problems.append(_duplicate(note, first[key]))
         else:
             first[key] = note
     return problems
+
+
+def _duplicate(note: NoteSpec, first: NoteSpec) -> Diagnostic:
+    return note_diagnostic(
+        note, f"same question as {note_label(first)} ({first.origin})",
+        "merge the two cards, or make the questions say what differs", "duplicate")
 
 
 MAX_SUGGESTIONS = 20  # sources given their closest sentence: each costs a pass over the seed
@@ -130,14 +138,28 @@ def check_grounding(note: NoteSpec, seed: Seed | None, *, suggest: bool = True
 
 
 def check(notes: Sequence[NoteSpec], seed: Seed | None) -> Report:
+    """check_sides and check_cloze, the grounding of each source, then check_duplicates:
+    one pass over the notes. A card with a question, an answer and no `{{` (which every cloze
+    pattern starts with) has nothing check_sides or check_cloze could find."""
     report = Report()
     in_seed: dict[str, bool] = {}  # decks quote a few passages many times
     reported: set[tuple[str, str]] = set()
     ungrounded = 0
+    first: dict[str, NoteSpec] = {}
+    duplicates: list[Diagnostic] = []
     for note in notes:
-        if _may_be_malformed(note):
-            report.extend(check_sides(note))
+        fields = note.fields
+        question = fields.get("Question", "")
+        if note.type is CardType.CLOZE or not (question.strip() and fields.get(
+                "Answer", "").strip()) or "{{" in "".join(fields.values()):
+            report.extend(check_sides(note))  # (a `{` ending a field is a false alarm only)
             report.extend(check_cloze(note))
+        key = question_text_key(fields.get("Text") or question)
+        if key:
+            if key in first:
+                duplicates.append(_duplicate(note, first[key]))
+            else:
+                first[key] = note
         source = note.source
         if seed is None or not source:
             continue
@@ -146,22 +168,12 @@ def check(notes: Sequence[NoteSpec], seed: Seed | None) -> Report:
             found = in_seed[source] = seed.contains(source)
         if found:
             continue
-        key = (note.fact_id or note.id, source)
-        if key not in reported:  # a fact's source once, not once per template
-            reported.add(key)
+        grounding = (note.fact_id or note.id, source)
+        if grounding not in reported:  # a fact's source once, not once per template
+            reported.add(grounding)
             problems = check_grounding(note, seed, suggest=ungrounded < MAX_SUGGESTIONS)
             ungrounded += bool(problems)
             report.extend(problems)
-    report.extend(check_duplicates(notes))
+    report.extend(duplicates)
     return report
 
-
-def _may_be_malformed(note: NoteSpec) -> bool:
-    """Whether check_sides or check_cloze could find anything: not for a card with a
-    question and an answer and no `{{` (which every cloze pattern starts with)."""
-    if note.type is CardType.CLOZE:
-        return True
-    fields = note.fields
-    if not (fields.get("Question", "").strip() and fields.get("Answer", "").strip()):
-        return True
-    return "{{" in "".join(fields.values())  # (a `{` ending a field is a false alarm only)

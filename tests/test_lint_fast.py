@@ -86,6 +86,19 @@ def test_shortcuts_equal_their_patterns(text: str) -> None:
     assert fast._typography_suspect(text) == bool(fast._TYPOGRAPHY_SUSPECTS.search(text))
 
 
+# Words, the separators question_text_key replaces, and characters it must not take for
+# either: most texts are made of these alone (few of `texts` are).
+KEY_PIECES = ["a", "Quel", "é", "e\u0301", "12", "Ⅻ", "ﬁ", "İ", "ß", "x_y", "_", "{{c1::", "}}",
+              "::", ":", "{", " ", "\u00a0", "\n", "?", "!", ".", ",", "’", "'", "-", "/", "(",
+              "*", '"', "«", "»", "…", "·", "–", "\u0301", "²", "½"]
+
+
+@SETTINGS
+@given(texts | st.lists(st.sampled_from(KEY_PIECES), max_size=10).map("".join))
+def test_question_text_key_is_its_pattern(text: str) -> None:
+    assert checks.question_text_key(text) == reference_question_text_key(text)
+
+
 @SETTINGS
 @given(notes())
 def test_check_finds_what_the_plain_checks_find(notes: list[NoteSpec]) -> None:
@@ -279,7 +292,10 @@ def reference_lint(notes: Sequence[NoteSpec], *, language: str, has_seed: bool,
 
 
 def reference_question_key(note: NoteSpec) -> str:
-    text = note.fields.get("Text") or note.fields.get("Question", "")
+    return reference_question_text_key(note.fields.get("Text") or note.fields.get("Question", ""))
+
+
+def reference_question_text_key(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(re.sub(r"[^\w{}:]+", " ", text).split())
 
