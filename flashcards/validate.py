@@ -48,7 +48,7 @@ class DeckSources:
     templates: TemplatesFile = field(default_factory=TemplatesFile)
     documents: dict[str, Document] = field(default_factory=dict)
     # The notes of a big cards.yaml or facts.yaml, made as it was loaded on two cores
-    # (halves.py), with the list of models they were made of: see `made`.
+    # (halves.py), with the list of models they were made of, until `expand` takes them.
     made_notes: dict[str, tuple[list[Any], list[NoteSpec]]] = field(default_factory=dict,
                                                                      repr=False)
     _paths: dict[str, Path] = field(default_factory=dict, repr=False)
@@ -82,8 +82,9 @@ class DeckSources:
         return self._path(file), lines
 
     def made(self, file: str, models: list[Any]) -> list[NoteSpec] | None:
-        """The notes of `file` made as it was loaded, if made of `models` (the same list)."""
-        made = self.made_notes.get(file)
+        """The notes of `file` made as it was loaded, if made of `models` (the same list);
+        given once (they hold on to the models, which a build lets go once checked)."""
+        made = self.made_notes.pop(file, None)
         return made[1] if made is not None and made[0] is models else None
 
     def origin(self, file: str, loc: tuple[str | int, ...]) -> str:

@@ -80,7 +80,8 @@ def _write(folder: Path, cards: list, facts: list, templates: str = "") -> None:
 
 
 def _loaded(folder: Path, monkeypatch: pytest.MonkeyPatch, *, split: bool):
-    """load_deck then expand: (sources, notes), or the SourceError's diagnostics."""
+    """load_deck then expand: (sources, notes, the files whose notes were made as they were
+    loaded), or the SourceError's diagnostics."""
     with monkeypatch.context() as patch:
         patch.setattr(itemwise, "SLICE", 3)
         patch.setattr(halves, "SLICE", 3)
@@ -88,7 +89,10 @@ def _loaded(folder: Path, monkeypatch: pytest.MonkeyPatch, *, split: bool):
         patch.setattr(background, "MIN_ITEMS", 4)
         try:
             sources = load_deck(folder)
-            return sources, expand(sources)
+            made = sorted(sources.made_notes)
+            notes = expand(sources)
+            assert sources.made_notes == {}  # taken: they hold on to the models
+            return sources, notes, made
         except SourceError as exc:
             return [(str(d.file), d.position, d.message, d.hint, d.code)
                     for d in exc.diagnostics]
@@ -110,7 +114,7 @@ def _same(split, alone) -> None:
     if isinstance(alone, list):  # errors
         assert split == alone
         return
-    (sources, notes), (expected, expected_notes) = split, alone
+    (sources, notes, _), (expected, expected_notes, _) = split, alone
     assert _notes(notes) == _notes(expected_notes)
     assert len({id(note.file) for note in notes}) == len({note.file for note in notes})
     assert _models(sources.cards.cards) == _models(expected.cards.cards)
@@ -134,9 +138,7 @@ def test_two_cores_load_what_one_loads(tmp_path, monkeypatch, cards, facts):
     split = _loaded(folder, monkeypatch, split=True)
     _same(split, _loaded(folder, monkeypatch, split=False))
     assert len(sent) == (len(cards) >= 4) + (len(facts) >= 4) and all(sent)
-    sources = split[0]  # notes made as each big file was loaded:
-    assert (sources.made("cards.yaml", sources.cards.cards) is not None) == (len(cards) >= 4)
-    assert (sources.made("facts.yaml", sources.facts.facts) is not None) == (len(facts) >= 4)
+    assert split[2] == ["cards.yaml"] * (len(cards) >= 4) + ["facts.yaml"] * (len(facts) >= 4)
 
 
 _BAD_CARDS = ["  - id: bad\n    question: Q\n    answr: typo\n",
@@ -228,10 +230,13 @@ def test_what_marshal_cannot_send_goes_by_pickle(tmp_path, monkeypatch):
 def test_notes_made_for_other_facts_are_not_taken(tmp_path, monkeypatch):
     folder = tmp_path / "demo"
     _write(folder, [], [("person", False, False)] * 12)
-    sources, _ = _loaded(folder, monkeypatch, split=True)
-    assert sources.made("facts.yaml", sources.facts.facts) is not None
+    with monkeypatch.context() as patch:
+        patch.setattr(halves, "MIN_ITEMS", 4)
+        patch.setattr(background, "MIN_ITEMS", 4)
+        sources = load_deck(folder)
+    assert "facts.yaml" in sources.made_notes
     _write(folder, [], [("definition", True, True)] * 12)
-    other, notes = _loaded(folder, monkeypatch, split=False)
+    other, notes, _ = _loaded(folder, monkeypatch, split=False)
     sources.facts, sources.documents = other.facts, other.documents
     assert _notes(expand(sources)) == _notes(notes)
 
