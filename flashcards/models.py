@@ -1,12 +1,10 @@
 """Every data model of the project: the source files (deck, cards, facts, templates) and the
 cards they become. Field descriptions are published as JSON Schema (`flashcards schema`)."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -17,6 +15,18 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+
+# The default factories, not `list` and `dict`: pydantic reads a factory's signature, and a
+# builtin's is parsed from its text (tokenize, ast), a third of the time the models take to
+# build.
+def _new_list() -> list[Any]:
+    return []
+
+
+def _new_dict() -> dict[str, Any]:
+    return {}
+
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80,
                           description="Stable identifier: lowercase letters, digits, - and _."
@@ -50,14 +60,14 @@ class Subdecks(Strict):
 
     by: Literal["kind", "none"] = Field("kind", description=(
         "`kind`: cards generated from facts go to a subdeck named after the fact's kind."))
-    names: dict[str, SubdeckName] = Field(default_factory=dict, description=(
+    names: dict[str, SubdeckName] = Field(default_factory=_new_dict, description=(
         "Subdeck of each fact kind, e.g. {person: Personnes}; defaults in the deck's "
         "language."))
     cards: SubdeckName | None = Field(None, description=(
         "Subdeck of hand-written cards without their own `subdeck` (default: the deck)."))
 
     @model_validator(mode="after")
-    def _known_kinds(self) -> Subdecks:
+    def _known_kinds(self) -> Self:
         unknown = sorted(set(self.names) - set(FACT_KINDS))
         if unknown:
             raise ValueError(f"unknown fact kind {', '.join(unknown)} in `names`; kinds: "
@@ -76,8 +86,8 @@ class DeckConfig(Strict):
     description: str = Field("", max_length=20_000, description="Markdown, shown by Anki.")
     version: str = Field("0.1.0", pattern=r"^\d+\.\d+\.\d+$", description="Semantic version.")
     licence: str | None = Field(None, description="Licence of the deck's content.")
-    tags: list[TagName] = Field(default_factory=list, description="Tags given to every note.")
-    lint_disable: list[str] = Field(default_factory=list, description=(
+    tags: list[TagName] = Field(default_factory=_new_list, description="Tags given to every note.")
+    lint_disable: list[str] = Field(default_factory=_new_list, description=(
         "Lint rules not to apply here, e.g. [answer-length]; see `flashcards lint --rules`."))
     tag_changes: bool = Field(True, description="Tag notes changed in a release "
                               "`changed::<version>`, so students find and re-check them.")
@@ -106,9 +116,9 @@ class CardCommon(Strict):
     id: Id
     subdeck: SubdeckName | None = Field(None, description="Subdeck of this card's cards.")
     extra: Text | None = Field(None, description="Shown on the back, below the answer.")
-    tags: list[TagName] = Field(default_factory=list)
+    tags: list[TagName] = Field(default_factory=_new_list)
     source: Text | None = Field(None, description="A passage quoted verbatim from the seed.")
-    lint_disable: list[str] = Field(default_factory=list, description=(
+    lint_disable: list[str] = Field(default_factory=_new_list, description=(
         "Lint rules not to apply here, e.g. [answer-length]; see `flashcards lint --rules`."))
     guid: str | None = Field(
         None, min_length=1, max_length=100, pattern=r"^[^\s\x1f]+$",
@@ -166,7 +176,7 @@ Card = Annotated[
 class CardsFile(Strict):
     """`cards.yaml`: hand-written cards."""
 
-    cards: list[Card] = Field(default_factory=list)
+    cards: list[Card] = Field(default_factory=_new_list)
 
 
 # ---- facts.yaml ------------------------------------------------------------------------------
@@ -175,9 +185,9 @@ class FactCommon(Strict):
     id: Id
     subdeck: SubdeckName | None = Field(None, description="Subdeck of this fact's cards.")
     source: Text = Field(description="A passage quoted verbatim from the seed (required).")
-    tags: list[TagName] = Field(default_factory=list)
+    tags: list[TagName] = Field(default_factory=_new_list)
     extra: Text | None = Field(None, description="Shown on the back of every card of the fact.")
-    lint_disable: list[str] = Field(default_factory=list, description=(
+    lint_disable: list[str] = Field(default_factory=_new_list, description=(
         "Lint rules not to apply here, e.g. [answer-length]; see `flashcards lint --rules`."))
     templates: list[Id] | None = Field(None, min_length=1, description=(
         "The templates (by id) that make this fact's cards, instead of every non-optional "
@@ -246,7 +256,7 @@ Fact = Annotated[
 class FactsFile(Strict):
     """`facts.yaml`: the article's facts, from which templates generate cards."""
 
-    facts: list[Fact] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=_new_list)
 
 
 # ---- templates.yaml --------------------------------------------------------------------------
@@ -261,13 +271,13 @@ class Template(Strict):
     answer: str | None = Field(None, description="Jinja2; for basic, reverse, type-in.")
     text: str | None = Field(None, description="Jinja2 with `|gap` for cloze gaps.")
     extra: str | None = Field(None, description="Jinja2; shown on the back.")
-    tags: list[TagName] = Field(default_factory=list)
+    tags: list[TagName] = Field(default_factory=_new_list)
     optional: bool = Field(False, description=(
         "Made only for the facts that name it in their `templates`: a direction whose answer "
         "is unique for some facts only."))
 
     @model_validator(mode="after")
-    def _fields_for_type(self) -> Template:
+    def _fields_for_type(self) -> Self:
         if self.type is CardType.CLOZE:
             if not self.text or self.question or self.answer:
                 raise ValueError("a cloze template needs `text` (and no question/answer)")
@@ -280,7 +290,7 @@ class TemplatesFile(Strict):
     """`templates.yaml`: a deck's own templates; they add to the built-in ones, or replace
     those with the same id."""
 
-    templates: list[Template] = Field(default_factory=list)
+    templates: list[Template] = Field(default_factory=_new_list)
 
 
 # ---- what the pipeline produces ------------------------------------------------------------
