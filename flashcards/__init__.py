@@ -1,3 +1,7 @@
 """flashcards: turn an article into spaced-repetition decks for Anki."""
 
+from flashcards import cached_property_shim
+
 __version__ = "0.1.0"
+
+cached_property_shim.install()  # before genanki imports the backport (see that module)
