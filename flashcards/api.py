@@ -297,7 +297,6 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     forked = packer is not None and packer.alive
     packing: Packer | DeckPacker = (packer if packer is not None and forked
                                     else DeckPacker(database, config.name, note_types))
-    tail = _child_share(len(notes)) if forked else len(notes)
     rendered: list[list[PackedNote] | None] = []  # each chunk's notes; None: the child's
 
     def render_here(start: int) -> list[PackedNote]:
@@ -308,11 +307,10 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
         if isinstance(packing, DeckPacker):
             packing.open(decks, plan.notetypes, plan.notetype_mods)
         else:
-            packing.open(decks, plan.notetypes, plan.notetype_mods, tail, CHUNK)
+            packing.open(decks, plan.notetypes, plan.notetype_mods, CHUNK)
         for start in range(0, len(notes), CHUNK):
             chunk = notes[start:start + CHUNK]
-            by_child = (packing.rendered(start) if isinstance(packing, Packer) and start >= tail
-                        else None)
+            by_child = packing.rendered(start) if isinstance(packing, Packer) else None
             if by_child:  # rendered by the child: planned here, packed there
                 guids, digests, files, problems = by_child
                 media.merge(files, problems)
@@ -358,17 +356,6 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(notes),
                          cards, plan, (*deck.report.warnings, *plan.warnings))
     return StagedDeck(result, staged, lock_path(root), lock_bytes, record, seeds_dir)
-
-
-# The share of a big deck's notes the forked child renders itself once its checks pass (the
-# checks cost about half of what rendering, planning and sending the notes cost here).
-CHILD_SHARE = 0.3
-
-
-def _child_share(notes: int) -> int:
-    """Where the child's share of `notes` starts: at a chunk's start."""
-    chunks = -(-notes // CHUNK)
-    return (chunks - round(chunks * CHILD_SHARE)) * CHUNK
 
 
 def _with_guids(notes: list[PackedNote], guids: dict[str, str]) -> list[PackedNote]:

@@ -246,7 +246,7 @@ class PackInput:
 
 
 # Notes a chunk: rows are made, sent and inserted this many notes at a time.
-CHUNK = 5000
+CHUNK = 2000
 
 NoteRow = tuple[int, str, int, int, str, str, str]
 CardRow = tuple[int, int, int, int, int, int]

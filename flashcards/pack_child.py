@@ -18,6 +18,7 @@ import os
 import pickle
 import select
 import struct
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -89,6 +90,7 @@ class Packer:
         self.forked = False
         self._pid: int | None = None
         self._report: tuple[Report, int] | None = None
+        self._rendered: dict[int, Rendered] = {}
         if len(notes) < background.MIN_ITEMS or not background.can_fork():
             return
         self._spools = (spool.with_suffix(".to"), spool.with_suffix(".from"))
@@ -121,27 +123,26 @@ class Packer:
         return self._pid is not None
 
     def open(self, note_decks: Mapping[str, str], notetypes: Mapping[CardType, Notetype],
-             notetype_mods: Mapping[CardType, int], tail: int, chunk: int) -> None:
-        """Start packing, `chunk` notes at a time; the child renders the notes from `tail`
-        on itself (a multiple of `chunk`) and sends their digests (`rendered`)."""
-        self._send(("open", dict(note_decks), dict(notetypes), dict(notetype_mods), tail,
-                    chunk))
+             notetype_mods: Mapping[CardType, int], chunk: int) -> None:
+        """Start packing, `chunk` notes at a time. Once its checks pass, the child renders
+        chunks itself, from the last one back, until it meets this process (`rendered`)."""
+        self._send(("open", dict(note_decks), dict(notetypes), dict(notetype_mods), chunk))
 
     def rendered(self, start: int) -> Rendered | None:
-        """The child's rendering of the chunk from `start` on: each note's GUID and content
-        digest, the media files they use, the media problems met (None: the child failed,
-        or found errors: render here)."""
-        outcome = self.report()
-        if outcome is None or not outcome[0].ok:
-            return None
-        try:
-            message = self._inbox.receive()
-        except (EOFError, OSError, pickle.UnpicklingError):
-            message = None
-        if not (isinstance(message, tuple) and message[:2] == ("rendered", start)):
-            self._stop(kill=True)
-            return None
-        return message[2:]
+        """The child's rendering of the chunk from `start` on, if it is done: each note's
+        GUID and content digest, the media files they use, the media problems met (None:
+        render it here; the child then drops its own)."""
+        while self._pid is not None and self._inbox.ready():
+            if self._report is None:
+                self._receive_report()
+                continue
+            try:
+                message = self._inbox.receive()
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self._stop(kill=True)
+                break
+            self._rendered[message[1]] = message[2:]
+        return self._rendered.pop(start, None)
 
     def plan(self, first_due: int, notes: Sequence[NoteSpec], note_ids: Mapping[str, int],
              note_mods: Mapping[str, int], extra_tags: Mapping[str, tuple[str, ...]],
@@ -235,8 +236,8 @@ class Packer:
 
 def _serve(check: Callable[[], tuple[Report, int]], render: Render, deck: DeckPacker,
            notes: int, inbox: Channel, outbox: Channel) -> int:
-    """The child's work: check, report, render its share, then pack what comes; its exit
-    code."""
+    """The child's work: check, report, render chunks from the last one back while this
+    process renders from the first one on, then pack what comes; its exit code."""
     report, cards = check()
     outbox.send((report, cards))
     if not report.ok:
@@ -244,26 +245,36 @@ def _serve(check: Callable[[], tuple[Report, int]], render: Render, deck: DeckPa
     message = inbox.receive()
     if message[0] != "open":
         return 1
-    _, note_decks, notetypes, notetype_mods, tail, chunk = message
+    _, note_decks, notetypes, notetype_mods, chunk = message
     deck.open(note_decks, notetypes, notetype_mods)
     notetype_ids = {card_type: notetype.id for card_type, notetype in notetypes.items()}
     own: dict[int, list[PackedNote]] = {}
-    for start in range(tail, notes, chunk):
+    received: deque[tuple] = deque()
+    reached = -1  # the last chunk this process has rendered or planned
+    for start in range(notes - 1 - (notes - 1) % chunk, -1, -chunk):
+        while inbox.ready():
+            message = inbox.receive()
+            received.append(message)
+            if message[0] in ("add", "plan"):
+                reached = message[1]
+        if start <= reached:
+            break
         packed, files, problems = render(start, min(start + chunk, notes))
         own[start] = packed
         outbox.send(("rendered", start, [n.guid for n in packed],
                      [n.content_hash(notetype_ids[n.type]) for n in packed], files, problems))
     while True:
-        message = inbox.receive()
+        message = received.popleft() if received else inbox.receive()
         kind = message[0]
-        if kind == "add":
+        if kind == "add":  # rendered there (if here too, that is dropped)
             _, first_due, packed_notes, nids, mods, extra_tags = message
+            own.pop(first_due, None)
             ids = [note[0] for note in packed_notes]
             deck.add([PackedNote(i, guid, CardType(type_), fields, tags)
                       for i, guid, type_, fields, tags in packed_notes],
                      first_due, dict(zip(ids, nids, strict=True)),
                      dict(zip(ids, mods, strict=True)), extra_tags)
-        elif kind == "plan":
+        elif kind == "plan":  # rendered here
             _, first_due, nids, mods, extra_tags, guids = message
             packed = own.pop(first_due)
             if guids:

@@ -73,6 +73,18 @@ def _small_chunks(monkeypatch) -> None:
     monkeypatch.setattr(pack, "CHUNK", 2)
 
 
+def _slow_here(monkeypatch) -> None:
+    """This process renders slowly: the child, done with its checks, takes a share."""
+    parent, real = os.getpid(), api.pack_notes
+
+    def slow(notes, *args):
+        if os.getpid() == parent:
+            time.sleep(0.3)
+        return real(notes, *args)
+
+    monkeypatch.setattr(api, "pack_notes", slow)
+
+
 def _build(project: Path) -> tuple[str, str]:
     """The package's digest and the lock's text, from a first build."""
     lock = project / "decks" / "demo" / "flashcards.lock"
@@ -97,22 +109,25 @@ def test_a_forked_build_is_byte_identical(project, write_deck, monkeypatch, fork
     alone = _build(project)
     _fork(monkeypatch, True)
     parent, calls = os.getpid(), tmp_path / "render-calls"
-    real = api.render_notes
+    real_render = api.render_notes
 
     def recorded(deck, start, stop):
         with calls.open("a") as log:  # the child's own memory is gone with it
             log.write(f"{os.getpid() != parent} {start}\n")
-        return real(deck, start, stop)
+        return real_render(deck, start, stop)
 
     monkeypatch.setattr(api, "render_notes", recorded)
+    _slow_here(monkeypatch)
     assert _build(project) == alone
     assert forks == [False, True]
     assert _children() == set()
-    # the child rendered the last chunks (the picture's among them) itself, nothing else
+    # the child rendered chunks itself, from the last one (the picture's) back
     [deck] = api.validate(api.Project(project)).values()
     calls_made = [line.split() for line in calls.read_text().splitlines()]
     assert {flag for flag, _ in calls_made} == {"True"}
-    assert int(calls_made[-1][1]) == (len(deck.notes) - 1) // 2 * 2
+    starts = [int(start) for _, start in calls_made]
+    assert starts[0] == (len(deck.notes) - 1) // 2 * 2
+    assert starts == sorted(starts, reverse=True) and len(starts) >= 2
 
 
 def _dies_in_the_child(parent: int, function):
@@ -134,6 +149,7 @@ def test_a_child_that_fails_while_packing_leaves_the_packing_here(project, write
     _fork(monkeypatch, False)
     alone = _build(project)
     _fork(monkeypatch, True)
+    _slow_here(monkeypatch)
     parent = os.getpid()
     for name in ("write_apkg", "CollectionWriter"):
         with monkeypatch.context() as patch:
