@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashcards import cached_property_shim
+from flashcards import cached_property_shim, cli
 from flashcards.models import CardsFile, DeckConfig, FactsFile, Subdecks, TemplatesFile
 from flashcards.schema import json_schemas
 from tests.helpers import STARTER_CARDS
@@ -53,6 +54,19 @@ def test_the_pipeline_is_imported_with_the_collector_paused_then_frozen():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert run.stdout.split("\n")[:2] == ["True [] True", "False"]
+
+
+def test_a_direct_command_runs_with_the_collector_paused(monkeypatch):
+    seen = []
+    monkeypatch.setattr(cli, "direct_command", lambda args: lambda: seen.append(gc.isenabled()))
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            cli.main()
+            seen.append(gc.isenabled())
+        finally:
+            gc.enable()
+    assert seen == [False, True, False, False]
 
 
 # ---- the cached_property stand-in against the backport -------------------------------------
