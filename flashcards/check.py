@@ -41,17 +41,18 @@ def note_label(note: NoteSpec) -> str:
 def check_cloze(note: NoteSpec) -> list[Diagnostic]:
     problems = []
     if note.type is CardType.CLOZE:
-        text = note.fields.get("Text", "")
-        gaps = CLOZE_GAP.findall(text)
-        if not gaps:
+        # Between the texts around the gaps, each gap's number, answer and hint (or None).
+        parts = CLOZE_GAP.split(note.fields.get("Text", ""))
+        if len(parts) == 1:
             problems.append(note_diagnostic(
                 note, "a cloze text needs at least one gap",
                 "mark a gap as {{c1::answer}}; each number makes a card", "cloze"))
-        elif any(int(number) == 0 or not answer.strip() for number, answer, _ in gaps):
+        elif any(int(number) == 0 or not answer.strip()
+                 for number, answer in zip(parts[1::4], parts[2::4], strict=True)):
             problems.append(note_diagnostic(
                 note, "a cloze gap is empty or numbered c0",
                 "number gaps from c1 and put the hidden words inside", "cloze"))
-        stripped = CLOZE_GAP.sub("", text)
+        stripped = "".join(parts[::4])  # CLOZE_GAP.sub("", text)
         if "{{" in stripped or "}}" in stripped:
             problems.append(note_diagnostic(
                 note, "unbalanced or malformed cloze braces",
@@ -79,31 +80,69 @@ def question_key(note: NoteSpec) -> str:
 _KEY_PART = re.compile(r"[\w{}:]+")
 # Frequent separators, replaced by a space before the text is split: the same runs.
 _SEPARATORS = "?!.,;*\"'’()-/"
+# For all texts at once, where a scan costs little: any other character that is no run's.
+_MORE_SEPARATORS = "«»–—[]<>\n\t"
 
 
 def question_text_key(text: str) -> str:
     """What two questions share when the build calls them the same: case, accents'
     encoding, punctuation and spacing aside (the runs of word characters, braces and colons,
     joined by a space)."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    for separator in _SEPARATORS:
+    return _key_of(_separated(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def _separated(text: str, more: str = "") -> str:
+    for separator in _SEPARATORS + more:
         if separator in text:
             text = text.replace(separator, " ")
+    return text
+
+
+def _key_of(text: str) -> str:
+    """The key of a normalised, folded and separated text."""
     parts = text.split()  # a space is never in a run: each run is a token, or inside one
-    joined = "".join(parts)
-    for mark in "{}:_":  # the characters of a run that are not alphanumeric (`\w` has `_`)
-        if mark in joined:
-            joined = joined.replace(mark, "")
-    if joined.isalnum():  # every token is a run
+    if _runs_only("".join(parts)):  # every token is a run
         return " ".join(parts)
     return " ".join(_KEY_PART.findall(text))
+
+
+def _runs_only(text: str) -> bool:
+    """Whether `text` is made of the characters of `_KEY_PART` alone (and is not empty)."""
+    for mark in "{}:_":  # the characters of a run that are not alphanumeric (`\w` has `_`)
+        if mark in text:
+            text = text.replace(mark, "")
+    return text.isalnum()
+
+
+_NUL = "\0"
+
+
+def question_text_keys(texts: list[str]) -> list[str]:
+    """`[question_text_key(text) for text in texts]`, normalised, folded and separated all
+    at once, joined by NUL: neither NFKC nor case folding maps a character to or from NUL,
+    nor combines one across it (a starter that composes with nothing)."""
+    joined = _NUL.join(texts)
+    if joined.count(_NUL) != len(texts) - 1:  # a text holds a NUL
+        return [question_text_key(text) for text in texts]
+    joined = _separated(unicodedata.normalize("NFKC", joined).casefold(), _MORE_SEPARATORS)
+    if not _runs_only(joined.replace(" ", "").replace(_NUL, "")):
+        return [_key_of(text) for text in joined.split(_NUL)]
+    # Runs, spaces and NULs alone: a key is its text with its spaces collapsed and stripped.
+    while "  " in joined:
+        joined = joined.replace("  ", " ")
+    return joined.replace(" \0", _NUL).replace("\0 ", _NUL).strip(" ").split(_NUL)
+
+
+def _question_keys(notes: Sequence[NoteSpec]) -> list[str]:
+    """`[question_key(note) for note in notes]`."""
+    return question_text_keys([note.fields.get("Text") or note.fields.get("Question", "")
+                               for note in notes])
 
 
 def check_duplicates(notes: Sequence[NoteSpec]) -> list[Diagnostic]:
     first: dict[str, NoteSpec] = {}
     problems = []
-    for note in notes:
-        key = question_key(note)
+    for note, key in zip(notes, _question_keys(notes), strict=True):
         if not key:
             continue
         if key in first:
@@ -147,14 +186,13 @@ def check(notes: Sequence[NoteSpec], seed: Seed | None) -> Report:
     ungrounded = 0
     first: dict[str, NoteSpec] = {}
     duplicates: list[Diagnostic] = []
-    for note in notes:
+    for note, key in zip(notes, _question_keys(notes), strict=True):
         fields = note.fields
         question = fields.get("Question", "")
         if note.type is CardType.CLOZE or not (question.strip() and fields.get(
                 "Answer", "").strip()) or "{{" in "".join(fields.values()):
             report.extend(check_sides(note))  # (a `{` ending a field is a false alarm only)
             report.extend(check_cloze(note))
-        key = question_text_key(fields.get("Text") or question)
         if key:
             if key in first:
                 duplicates.append(_duplicate(note, first[key]))

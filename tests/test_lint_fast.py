@@ -40,6 +40,9 @@ PIECES = ["Quelle", "est", "la", "réponse", "Est-ce", "est-il", "A-t-il", "y a-
           "①", "ﷺ", "\u00a0", "\t", "\n", " ", "x_y", "Tesla", "a", "un", "terme", "l’article",
           "é", "e\u0301", "2021", "12", "’", "'", "Qu’est-ce que", "Bannon", "ı", "İ"]
 texts = st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=14).map("".join)
+# Gaps, nearly gaps and their pieces, which few of `texts` put together.
+cloze_texts = st.lists(st.sampled_from(["{{c1::", "{{c2::", "{{c0::", "{{", "}}", "::", ":", "}",
+                                        "{", "a", "b c", " ", "?", '"']), max_size=10).map("".join)
 VOCABULARY = ["puce", "Puce", "dojo", "tesla", "Bannon", "vingt", "le", "quel", "Musk", "AI5"]
 near_questions = st.lists(st.sampled_from(VOCABULARY), min_size=3, max_size=5, unique=True) \
     .map(" ".join)
@@ -52,7 +55,7 @@ def notes(draw: st.DrawFn) -> list[NoteSpec]:
     for i in range(draw(st.integers(1, 12))):
         card_type = draw(st.sampled_from(list(CardType)))
         if card_type is CardType.CLOZE:
-            fields = {"Text": draw(texts), "Extra": draw(texts)}
+            fields = {"Text": draw(texts | cloze_texts), "Extra": draw(texts)}
         else:
             fields = {"Question": draw(texts | near_questions), "Answer": draw(texts),
                       "Extra": draw(texts)}
@@ -97,6 +100,15 @@ KEY_PIECES = ["a", "Quel", "é", "e\u0301", "12", "Ⅻ", "ﬁ", "İ", "ß", "x_y
 @given(texts | st.lists(st.sampled_from(KEY_PIECES), max_size=10).map("".join))
 def test_question_text_key_is_its_pattern(text: str) -> None:
     assert checks.question_text_key(text) == reference_question_text_key(text)
+
+
+@SETTINGS
+@given(st.lists(texts | st.lists(st.sampled_from([*KEY_PIECES, "\0", "Σ", "\t", "  "]),
+                                 max_size=6).map("".join), max_size=6))
+def test_question_text_keys_are_each_texts_key(texts: list[str]) -> None:
+    """All at once (normalised, folded and separated as one text) as one by one."""
+    assert checks.question_text_keys(texts) == [reference_question_text_key(text)
+                                                for text in texts]
 
 
 @SETTINGS
@@ -300,13 +312,40 @@ def reference_question_text_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w{}:]+", " ", text).split())
 
 
+def reference_check_cloze(note: NoteSpec) -> list[Diagnostic]:
+    problems = []
+    if note.type is CardType.CLOZE:
+        text = note.fields.get("Text", "")
+        gaps = CLOZE_GAP.findall(text)
+        if not gaps:
+            problems.append(note_diagnostic(
+                note, "a cloze text needs at least one gap",
+                "mark a gap as {{c1::answer}}; each number makes a card", "cloze"))
+        elif any(int(number) == 0 or not answer.strip() for number, answer, _ in gaps):
+            problems.append(note_diagnostic(
+                note, "a cloze gap is empty or numbered c0",
+                "number gaps from c1 and put the hidden words inside", "cloze"))
+        stripped = CLOZE_GAP.sub("", text)
+        if "{{" in stripped or "}}" in stripped:
+            problems.append(note_diagnostic(
+                note, "unbalanced or malformed cloze braces",
+                "write gaps exactly as {{c1::answer}} (two colons)", "cloze"))
+    else:
+        for name, value in note.fields.items():
+            if CLOZE_GAP.search(value) or re.search(r"\{\{\s*c\d+\s*:|\{\{c\d+:[^:]", value):
+                problems.append(note_diagnostic(
+                    note, f"{name} contains a cloze gap but the card is of type "
+                    f"{note.type.value}", "use `type: cloze` with `text:`", "cloze"))
+    return problems
+
+
 def reference_check(notes: Sequence[NoteSpec], seed: Seed | None) -> Report:
     report = Report()
     grounded: set[tuple[str, str]] = set()
     ungrounded = 0
     for note in notes:
         report.extend(checks.check_sides(note))
-        report.extend(checks.check_cloze(note))
+        report.extend(reference_check_cloze(note))
         key = (note.fact_id or note.id, note.source or "")
         if key not in grounded:
             grounded.add(key)
