@@ -71,6 +71,7 @@ def load_items(path: Path, model: type[M], made_of: MadeOf | None = None, *,
         return None
     classes, sent, sent_notes = tail
     models = rebuilt(classes, _loads(sent), shared)
+    del tail, sent  # 12 MB at 50,000 cards
     if notes is not None and not made_in_child:
         made = made_of(models, start, items.lines)  # type: ignore[misc]
         notes = None if made is None else notes + made
