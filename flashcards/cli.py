@@ -22,28 +22,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from flashcards import __version__
-from flashcards.diagnostics import Diagnostic, Severity, SourceError
-from flashcards.diagnostics import shown_path as _relative
 from flashcards.gcpause import paused_gc
 from flashcards.project import Project, UsageError
+from flashcards.project import shown_path as _relative
 
 if TYPE_CHECKING:
     from types import ModuleType
 
     from rich.console import Console
 
+    from flashcards.diagnostics import Diagnostic, SourceError
+
 
 class _Lazy:
     """A module imported on first use: `flashcards --version` and an up-to-date build never
-    pay for the pipeline's imports (pydantic models, Jinja2, genanki…)."""
+    pay for the pipeline's imports (pydantic models, Jinja2, genanki…), nor for diagnostics'
+    (dataclasses and inspect: a fifth of `--version`)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str,
+                 importer: Callable[[str], ModuleType] = importlib.import_module) -> None:
         self._name = name
+        self._import = importer
 
     def __getattr__(self, attribute: str) -> Any:
         module = sys.modules.get(self._name)
         if module is None:
-            module = _import_for_good(self._name)
+            module = self._import(self._name)
         return getattr(module, attribute)
 
 
@@ -58,7 +62,8 @@ def _import_for_good(name: str) -> ModuleType:
     return module
 
 
-api = _Lazy("flashcards.api")
+api = _Lazy("flashcards.api", _import_for_good)
+_diagnostics = _Lazy("flashcards.diagnostics")
 
 # The Typer app and its parameter types live in cli_app; `from flashcards.cli import app`
 # still works (module __getattr__ below).
@@ -159,7 +164,7 @@ def plural(count: int, noun: str) -> str:
 
 def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
     """`file:line:column: severity[code]: message` then `  hint: …`, as editors link them."""
-    for d in sorted(diagnostics, key=Diagnostic.sort_key):
+    for d in sorted(diagnostics, key=_diagnostics.Diagnostic.sort_key):
         location = _relative(d.file)
         if d.position:
             location += f":{d.position.line}:{d.position.column}"
@@ -183,7 +188,8 @@ def _print_diagnostic(location: str, d: Diagnostic) -> None:
     from rich.text import Text
 
     line = Text(f"{location}: ")
-    line.append(d.severity.value, style="red" if d.severity is Severity.ERROR else "yellow")
+    error = d.severity is _diagnostics.Severity.ERROR
+    line.append(d.severity.value, style="red" if error else "yellow")
     line.append(f"[{d.code}]: {d.message}")
     console(stderr=True).print(line)
 
@@ -196,7 +202,7 @@ def diagnostics_json(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
              "column": d.position.column if d.position else None,
              "severity": d.severity.value, "code": d.code, "message": d.message,
              "hint": d.hint}
-            for d in sorted(diagnostics, key=Diagnostic.sort_key)]
+            for d in sorted(diagnostics, key=_diagnostics.Diagnostic.sort_key)]
 
 
 def _fail_sources(exc: SourceError, outcome: str = "nothing was written") -> Exit:
@@ -204,7 +210,7 @@ def _fail_sources(exc: SourceError, outcome: str = "nothing was written") -> Exi
         emit_json({"ok": False, "diagnostics": diagnostics_json(exc.diagnostics)})
         return Exit(1)
     print_diagnostics(exc.diagnostics)
-    errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
+    errors = sum(d.severity is _diagnostics.Severity.ERROR for d in exc.diagnostics)
     say(f"{plural(errors, 'error')}; {outcome}.", stderr=True, style="red")
     return Exit(1)
 
@@ -232,7 +238,7 @@ def exit_on_error(outcome: str = "nothing was written") -> Iterator[None]:
         yield
     except UsageError as exc:
         raise usage_exit(exc) from None
-    except SourceError as exc:
+    except _diagnostics.SourceError as exc:
         raise _fail_sources(exc, outcome) from None
 
 
@@ -250,11 +256,12 @@ def _validated(project: Project, decks: list[str]
         results = api.validate(project, decks)
     except UsageError as exc:
         raise usage_exit(exc) from None
-    problems = [d for r in results.values() if isinstance(r, SourceError) for d in r.diagnostics]
+    problems = [d for r in results.values() if isinstance(r, _diagnostics.SourceError)
+                for d in r.diagnostics]
     prepared = {slug: r for slug, r in results.items() if isinstance(r, api.PreparedDeck)}
     warnings = [d for deck in prepared.values() for d in deck.report.warnings]
     if problems:
-        raise _fail_sources(SourceError(problems + warnings))
+        raise _fail_sources(_diagnostics.SourceError(problems + warnings))
     return prepared, warnings
 
 
@@ -320,7 +327,7 @@ def build(decks: list[str], root: Path | None, out_dir: Path | None,
                                 new_notetype_version=new_notetype_version, progress=advance)
     except UsageError as exc:
         raise usage_exit(exc) from None
-    except SourceError as exc:
+    except _diagnostics.SourceError as exc:
         raise _fail_sources(exc) from None
     except OSError as exc:
         say(f"error: cannot write the package: {exc}", stderr=True)

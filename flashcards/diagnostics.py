@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from flashcards.project import shown_path as shown_path  # imported from here too
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -24,14 +26,6 @@ class Position:
         """Where the character at `offset` of `text` is."""
         line_start = text.rfind("\n", 0, offset) + 1
         return cls(text.count("\n", 0, offset) + 1, offset - line_start + 1)
-
-
-def shown_path(path: Path) -> str:
-    """`path` as messages show it: relative to the current folder when under it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
-"""A project: a folder with `decks/<slug>/` and `seeds/`. Light to import (start-up path)."""
+"""A project: a folder with `decks/<slug>/` and `seeds/`. Light to import (start-up path: no
+dataclasses, whose import of inspect is a fifth of `flashcards --version`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from flashcards.load import Document
@@ -15,14 +15,21 @@ class UsageError(Exception):
     """The command was asked for something that does not exist (exit code 2)."""
 
 
+def shown_path(path: Path) -> str:
+    """`path` as messages show it: relative to the current folder when under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def deck_name_key(name: str) -> str:
     """A deck name as Anki compares it: case ignored (two names with the same key would be
     one deck in students' collections)."""
     return name.strip().casefold()
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
     """A folder with `decks/<slug>/` and `seeds/`."""
 
     root: Path

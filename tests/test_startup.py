@@ -44,6 +44,28 @@ def test_a_build_imports_no_asyncio(project, write_deck):
     assert run.stderr.strip().splitlines()[-1] == "[]"
 
 
+_UP_TO_DATE = """
+import sys
+from flashcards.cli import main
+for argv in (["build"], ["--version"]):
+    sys.argv = ["flashcards", *argv]
+    main()
+print(sorted(m for m in ("dataclasses", "inspect", "flashcards.diagnostics", "flashcards.api")
+             if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_an_up_to_date_build_and_version_import_no_dataclasses(project, write_deck):
+    write_deck("demo", cards=STARTER_CARDS)
+    subprocess.run([sys.executable, "-m", "flashcards", "build"], cwd=project, check=True,
+                   capture_output=True)
+    run = subprocess.run([sys.executable, "-c", _UP_TO_DATE], capture_output=True, text=True,
+                         cwd=project)
+    assert run.returncode == 0, run.stderr
+    assert "(up to date)" in run.stdout
+    assert run.stderr.strip().splitlines()[-1] == "[]"
+
+
 def test_the_pipeline_is_imported_with_the_collector_paused_then_frozen():
     """No collection while the pipeline is imported, nor for its objects after (frozen); the
     collector on again after, unless it was off before."""
