@@ -226,6 +226,8 @@ def _render_plain(text: str, french: bool) -> str:
 # nothing.
 _SEPARATOR = "\x1f"
 _CONTROL_BUT_SEPARATOR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1e\x7f]")
+# each looked for with `in` (a memchr): cheaper than one scan with a character class
+_CONTROLS_BUT_SEPARATOR = tuple(map(chr, (*range(0x09), 0x0b, 0x0c, *range(0x0e, 0x1f), 0x7f)))
 # From a text's first markup character to its end; a text's start that makes a block.
 _MARKUP_TO_END = re.compile(r"[*_`\[\]<>&\\!#|~\n][^\x1f]*")
 _MARKUP_START_AFTER_SEPARATOR = re.compile(r"\x1f[^\S\x1f]*(?:[-+=]|\d+[.)])")
@@ -236,18 +238,31 @@ def _prepare_all(texts: list[str], french: bool) -> str | None:
     joined = _SEPARATOR.join(texts)
     if joined.count(_SEPARATOR) != len(texts) - 1:
         return None
-    if not "".join(texts).isprintable() and _CONTROL_BUT_SEPARATOR.search(joined):
+    if any(control in joined for control in _CONTROLS_BUT_SEPARATOR):
         joined = _CONTROL_BUT_SEPARATOR.sub("", joined)
-    if not joined.isascii() and not unicodedata.is_normalized("NFC", joined):
+    if (not joined.isascii() and not _latin_1(joined)
+            and not unicodedata.is_normalized("NFC", joined)):
         joined = unicodedata.normalize("NFC", joined)
     return french_typography(joined) if french else joined
+
+
+def _latin_1(text: str) -> bool:
+    """Whether `text` is all Latin-1, so in NFC: no character below U+0100 decomposes, none
+    composes with another (tested); encoding a one-byte string is a copy, the NFC check a
+    table lookup a character."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # A text whose Markdown is inline only (one paragraph: no block syntax, no reference
 # definition, no raw HTML) shares one pyromark call with the others, each a paragraph of one
 # document: inline syntax never reaches across a blank line. Such a text starts with a letter
 # and holds none of these characters (nor a line break).
-_NOT_INLINE_TO_END = re.compile(r"[\[\]<>&\\!#|~\n\r][^\x1f]*")
+_NOT_INLINE = "[]<>&\\!#|~\n\r"
+_NOT_INLINE_TO_END = re.compile(f"[{re.escape(_NOT_INLINE)}][^\x1f]*")
 
 
 def _pieces_matching(pattern: re.Pattern[str], text: str, ends: list[int]) -> set[int]:
@@ -268,7 +283,8 @@ def _render_markdown_all(texts: list[str], french: bool, cloze: bool) -> list[st
               | _pieces_matching(_MARKUP_START_AFTER_SEPARATOR, _SEPARATOR + joined, ends))
     if not marked:
         return rendered
-    not_inline = _pieces_matching(_NOT_INLINE_TO_END, joined, ends)
+    not_inline = (_pieces_matching(_NOT_INLINE_TO_END, joined, ends)
+                  if any(character in joined for character in _NOT_INLINE) else set())
     inline = [index for index in sorted(marked)
               if index not in not_inline and pieces[index][:1].isalpha()]
     paragraphs = _paragraphs([pieces[index] for index in inline]) if inline else None

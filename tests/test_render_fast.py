@@ -5,6 +5,8 @@ texts made of the characters each path keys on."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -88,3 +90,10 @@ INLINE = st.builds(str.__add__, st.sampled_from(["a", "É", "Qu", "*", "_", "`",
 def test_inline_markdown_shares_one_parse(texts: list[str], cloze: bool) -> None:
     expected = [render._render_markdown(text, True, cloze) for text in texts]
     assert render._render_markdown_all(texts, True, cloze) == expected
+
+
+def test_latin_1_text_is_in_nfc() -> None:
+    """What `_latin_1` stands on: no character below U+0100 changes under NFC, nor any pair."""
+    latin_1 = [chr(code) for code in range(256)]
+    assert all(unicodedata.is_normalized("NFC", first + second)
+               for first in latin_1 for second in latin_1)
