@@ -228,8 +228,11 @@ _SEPARATOR = "\x1f"
 _CONTROL_BUT_SEPARATOR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1e\x7f]")
 # each looked for with `in` (a memchr): cheaper than one scan with a character class
 _CONTROLS_BUT_SEPARATOR = tuple(map(chr, (*range(0x09), 0x0b, 0x0c, *range(0x0e, 0x1f), 0x7f)))
-# From a text's first markup character to its end; a text's start that makes a block.
-_MARKUP_TO_END = re.compile(r"[*_`\[\]<>&\\!#|~\n][^\x1f]*")
+# From a markup character to the end of its text, one pattern a character: each starts with
+# a literal (a few instructions a character scanned), and is run only if `in` finds it.
+_MARKUP_TO_END = {character: re.compile(f"{re.escape(character)}[^\x1f]*")
+                  for character in "*_`[]<>&\\!#|~\n"}
+# a text's start that makes a block
 _MARKUP_START_AFTER_SEPARATOR = re.compile(r"\x1f[^\S\x1f]*(?:[-+=]|\d+[.)])")
 
 
@@ -279,8 +282,10 @@ def _render_markdown_all(texts: list[str], french: bool, cloze: bool) -> list[st
     rendered = _neutralise(joined, cloze).split(_SEPARATOR) if "{{" in joined else pieces
     ends = list(map(operator.add, itertools.accumulate(map(len, pieces)), itertools.count()))
     # where a piece starts in `joined`: where its match starts in separator + `joined`
-    marked = (_pieces_matching(_MARKUP_TO_END, joined, ends)
-              | _pieces_matching(_MARKUP_START_AFTER_SEPARATOR, _SEPARATOR + joined, ends))
+    marked = _pieces_matching(_MARKUP_START_AFTER_SEPARATOR, _SEPARATOR + joined, ends)
+    for character, pattern in _MARKUP_TO_END.items():
+        if character in joined:
+            marked |= _pieces_matching(pattern, joined, ends)
     if not marked:
         return rendered
     not_inline = (_pieces_matching(_NOT_INLINE_TO_END, joined, ends)
