@@ -69,14 +69,15 @@ def load_items(path: Path, model: type[M], made_of: MadeOf | None = None, *,
     tail = child.result()
     if tail is None:
         return None
-    classes, sent, sent_notes = tail
-    models = rebuilt(classes, _loads(sent), shared)
+    classes, sent = tail
+    rows, sent_notes = _loads(sent)
     del tail, sent  # 12 MB at 50,000 cards
+    models = rebuilt(classes, *rows, shared)
     if notes is not None and not made_in_child:
         made = made_of(models, start, items.lines)  # type: ignore[misc]
         notes = None if made is None else notes + made
     elif notes is not None and sent_notes is not None:
-        notes += rebuilt_notes(_loads(sent_notes), notes[0].file if notes else "")
+        notes += rebuilt_notes(sent_notes, notes[0].file if notes else "")
     else:
         notes = None
     return items.document(), whole(model, head + models), notes
@@ -86,23 +87,32 @@ Sent = tuple[bool, bytes]  # data by marshal (True: ~2x faster than pickle) or p
 
 
 def _tail(items: ListItems, model: type[BaseModel], start: int, made_of: MadeOf | None
-          ) -> tuple[list[type], Sent, Sent | None] | None:
+          ) -> tuple[list[type], Sent] | None:
     """The child's work: the models of the items from `start` on and their notes
-    (`made_of`), as `rebuilt` and `rebuilt_notes` take them; None when they are not valid
-    as `validated_items` makes them."""
+    (`made_of`), as `rebuilt` and `rebuilt_notes` take them, sent together (a note then
+    shares its texts with its model, as when made here); None when they are not valid as
+    `validated_items` makes them."""
     models = validated_items(items, model, start, len(items.lines), {})
     if models is None:
         return None
-    classes: dict[type, int] = {}
-    rows = [(classes.setdefault(type(m), len(classes)), m.__pydantic_fields_set__, m.__dict__)
-            for m in models if m.__pydantic_extra__ is None and m.__pydantic_private__ is None]
-    if len(rows) != len(models):
+    if any(m.__pydantic_extra__ is not None or m.__pydantic_private__ is not None
+           for m in models):
         return None  # a model that `rebuilt` would not rebuild whole
+    classes: dict[type, int] = {}
+    # Sent by columns, not a tuple per model or note: those tuples would die here amid the
+    # texts that live on, leaving ~20 MB of holes at 50,000 facts.
+    rows = ([classes.setdefault(type(m), len(classes)) for m in models],
+            [m.__pydantic_fields_set__ for m in models], [m.__dict__ for m in models])
     notes = made_of(models, start, items.lines) if made_of is not None else None
-    sent_notes = None if notes is None else _dumps([
-        (n.id, n.type.value, n.fields, n.tags, n.source, n.file, n.line, n.fact_id,
-         n.template_id, n.lint_disable, n.guid) for n in notes])
-    return list(classes), _dumps(rows), sent_notes
+    sent_notes = None if notes is None else [
+        [getattr(note, name) for note in notes] for name in _NOTE_FIELDS]
+    if sent_notes is not None:
+        sent_notes[1] = [kind.value for kind in sent_notes[1]]  # marshal takes no Enum
+    return list(classes), _dumps((rows, sent_notes))
+
+
+_NOTE_FIELDS = ("id", "type", "fields", "tags", "source", "file", "line", "fact_id",
+                "template_id", "lint_disable", "guid")
 
 
 def _dumps(data: Any) -> Sent:
@@ -120,14 +130,15 @@ def _loads(sent: Sent) -> Any:
 _CARD_TYPES = {kind.value: kind for kind in CardType}
 
 
-def rebuilt_notes(sent: list[tuple[Any, ...]], file: str) -> list[NoteSpec]:
-    """The notes `_tail` sent; those of `file` share that string."""
+def rebuilt_notes(sent: list[list[Any]], file: str) -> list[NoteSpec]:
+    """The notes `_tail` sent (a list of each of their fields); those of `file` share that
+    string."""
     types = _CARD_TYPES
     return [NoteSpec(id=id_, type=types[kind], fields=fields, tags=tags, source=source,
                      file=file if at == file else at, line=line, fact_id=fact_id,
                      template_id=template_id, lint_disable=lint_disable, guid=guid)
             for id_, kind, fields, tags, source, at, line, fact_id, template_id,
-            lint_disable, guid in sent]
+            lint_disable, guid in zip(*sent, strict=True)]
 
 
 _SLOTS = BaseModel.__dict__
@@ -137,15 +148,15 @@ _set_extra = _SLOTS["__pydantic_extra__"].__set__
 _set_private = _SLOTS["__pydantic_private__"].__set__
 
 
-def rebuilt(classes: list[type], sent: list[tuple[int, set[str], dict[str, Any]]],
-            shared: dict[frozenset[str], set[str]]) -> list[Any]:
-    """The models `_tail` sent (class index, fields set, `__dict__`), as
+def rebuilt(classes: list[type], indexes: list[int], fields_sets: list[set[str]],
+            dicts: list[dict[str, Any]], shared: dict[frozenset[str], set[str]]) -> list[Any]:
+    """The models `_tail` sent (each one's class index, fields set and `__dict__`), as
     `BaseModel.__setstate__` restores a pickled one (without extra or private attributes);
     models with the same fields set share it (`shared`: as for `share_fields_sets`)."""
     models = []
     new = object.__new__
     sets: dict[int, set[str]] = {}  # id of a sent set → the set shared here
-    for index, fields_set, values in sent:
+    for index, fields_set, values in zip(indexes, fields_sets, dicts, strict=True):
         cls = classes[index]
         same = sets.get(id(fields_set))
         if same is None:

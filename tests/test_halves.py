@@ -133,8 +133,8 @@ def test_two_cores_load_what_one_loads(tmp_path, monkeypatch, cards, facts):
     _write(folder, cards, facts)
     sent: list[int] = []
     rebuilt = halves.rebuilt
-    monkeypatch.setattr(halves, "rebuilt", lambda classes, models, shared: (
-        sent.append(len(models)), rebuilt(classes, models, shared))[1])
+    monkeypatch.setattr(halves, "rebuilt", lambda classes, indexes, *rest: (
+        sent.append(len(indexes)), rebuilt(classes, indexes, *rest))[1])
     split = _loaded(folder, monkeypatch, split=True)
     _same(split, _loaded(folder, monkeypatch, split=False))
     assert len(sent) == (len(cards) >= 4) + (len(facts) >= 4) and all(sent)
