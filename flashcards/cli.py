@@ -11,7 +11,6 @@ import contextlib
 import errno
 import gc
 import importlib
-import json
 import os
 import re
 import stat
@@ -154,6 +153,8 @@ def _set_json_mode(value: bool) -> bool:
 
 def emit_json(document: object) -> None:
     """One JSON document on stdout (UTF-8, not ASCII-escaped)."""
+    import json  # not at the top: `--version` has no use for it
+
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
