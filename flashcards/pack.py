@@ -143,12 +143,29 @@ def pack_note(note: NoteSpec, slug: str, config: DeckConfig) -> PackedNote:
                       note_fields(note, config.language), _note_tags(note, config.tags))
 
 
-def pack_notes(notes: Iterable[NoteSpec], slug: str, config: DeckConfig) -> list[PackedNote]:
-    """`pack_note` of every note."""
+def pack_notes(notes: Sequence[NoteSpec], slug: str, config: DeckConfig) -> list[PackedNote]:
+    """`pack_note` of every note; each field of a notetype rendered for all its notes at
+    once (the renderer's `*_many`: a pass over them all instead of one per field)."""
     renderer, tags = field_renderer(config.language), config.tags
-    return [PackedNote(note.id, note.guid or note_guid(slug, note.id), note.type,
-                       _render_fields(note, renderer), _note_tags(note, tags))
-            for note in notes]
+    fields: list[tuple[str, ...]] = [()] * len(notes)
+    by_type: dict[CardType, list[int]] = {}
+    for index, note in enumerate(notes):
+        by_type.setdefault(note.type, []).append(index)
+    for card_type, indexes in by_type.items():
+        of_type = [notes[i] for i in indexes]
+        columns = []
+        for name, kind in _LAYOUTS[card_type]:
+            if kind == _SOURCE:
+                columns.append(renderer.plain_many([n.source or "" for n in of_type]))
+            elif kind == _MARKDOWN:
+                columns.append(renderer.markdown_many([n.fields.get(name, "") for n in of_type]))
+            else:
+                columns.append(renderer.cloze_many([n.fields.get(name, "") for n in of_type]))
+        for index, values in zip(indexes, zip(*columns, strict=True), strict=True):
+            fields[index] = values
+    return [PackedNote(note.id, note.guid or note_guid(slug, note.id), note.type, values,
+                       _note_tags(note, tags))
+            for note, values in zip(notes, fields, strict=True)]
 
 
 class _Model(genanki.Model):
