@@ -296,13 +296,40 @@ def _duplicate_sources(notes: Sequence[NoteSpec]) -> Iterable[Finding]:
             first[key] = note
 
 
+_NUL = "\0"
+# Frequent characters of no word, replaced by a space in the text of all questions: the
+# same words.
+_NOT_WORDS = "?!.,;:\"'’()-/«»"
+
+
+def _texts_words(texts: list[str]) -> list[list[str]]:
+    """`[words(text) for text in texts]`, untagged, folded and separated as one NUL-joined
+    text (neither NFKC nor case folding maps a character to or from NUL, nor combines one
+    across it); a text's words are its tokens when the whole holds only words and spaces."""
+    joined = _NUL.join(texts)
+    if joined.count(_NUL) != len(texts) - 1:  # a text holds a NUL
+        return [words(text) for text in texts]
+    joined = unicodedata.normalize("NFKC", joined)
+    if "<" in joined:  # a tag may span two texts
+        return [words(text) for text in texts]
+    for mark in _MARKS:  # as _untagged
+        if mark in joined:
+            joined = joined.replace(mark, " ")
+    joined = joined.casefold()
+    for separator in _NOT_WORDS:
+        if separator in joined:
+            joined = joined.replace(separator, " ")
+    if joined.replace(" ", "").replace(_NUL, "").isalnum():
+        return [text.split() for text in joined.split(_NUL)]
+    return [_words_of(text) for text in joined.split(_NUL)]
+
+
 def _near_duplicates(notes: Sequence[NoteSpec]) -> Iterable[Finding]:
     """Questions sharing most of their words but with different answers. Candidates come from
     an index of each question's rarest words, so the cost stays near-linear."""
     asked = [n for n in notes if n.type is not CardType.CLOZE]
-    # words(question), without collapsing its spaces: the same words.
-    bags = [frozenset(_words_of(_untagged(n.fields.get("Question", "")).casefold()))
-            - _STOPWORDS for n in asked]
+    bags = [frozenset(found) - _STOPWORDS
+            for found in _texts_words([n.fields.get("Question", "") for n in asked])]
     frequency = Counter(chain.from_iterable(bags))
     index: dict[str, list[int]] = defaultdict(list)
     for i, bag in enumerate(bags):
@@ -310,8 +337,9 @@ def _near_duplicates(notes: Sequence[NoteSpec]) -> Iterable[Finding]:
             continue
         # Candidates share one of the question's two rarest words; a word found in many
         # questions says nothing about duplication and would make the search quadratic.
-        rare = sorted((w for w in bag if frequency[w] <= MAX_WORD_FREQUENCY),
-                      key=lambda w: (frequency[w], w))[:2]
+        rare = [w for w in bag if frequency[w] <= MAX_WORD_FREQUENCY]
+        if len(rare) > 2:  # (their order does not matter)
+            rare = sorted(rare, key=lambda w: (frequency[w], w))[:2]
         candidates = {j for word in rare for j in index[word]}
         for j in sorted(candidates):
             other = bags[j]

@@ -112,6 +112,15 @@ def test_question_text_keys_are_each_texts_key(texts: list[str]) -> None:
 
 
 @SETTINGS
+@given(st.lists(texts | st.lists(st.sampled_from([*KEY_PIECES, "\0", "Σ", "\t", "  ", "*", "#",
+                                                  "＜", "<b>", ">", "`"]),
+                                 max_size=6).map("".join), max_size=6))
+def test_texts_words_are_each_texts_words(texts: list[str]) -> None:
+    """All at once (untagged, folded and separated as one text) as one by one."""
+    assert fast._texts_words(texts) == [list(reference_words(text)) for text in texts]
+
+
+@SETTINGS
 @given(notes())
 def test_check_finds_what_the_plain_checks_find(notes: list[NoteSpec]) -> None:
     seed = Seed("s", SEED, "Tesla a mis un terme à son ambitieux projet. La puce D1 d'Dojo.")
