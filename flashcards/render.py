@@ -262,8 +262,8 @@ def _latin_1(text: str) -> bool:
 
 # A text whose Markdown is inline only (one paragraph: no block syntax, no reference
 # definition, no raw HTML) shares one pyromark call with the others, each a paragraph of one
-# document: inline syntax never reaches across a blank line. Such a text starts with a letter
-# and holds none of these characters (nor a line break).
+# document: inline syntax never reaches across a blank line. Such a text holds none of these
+# characters (nor a line break) and starts a paragraph.
 _NOT_INLINE = "[]<>&\\!#|~\n\r"
 _NOT_INLINE_TO_END = re.compile(f"[{re.escape(_NOT_INLINE)}][^\x1f]*")
 
@@ -282,16 +282,17 @@ def _render_markdown_all(texts: list[str], french: bool, cloze: bool) -> list[st
     rendered = _neutralise(joined, cloze).split(_SEPARATOR) if "{{" in joined else pieces
     ends = list(map(operator.add, itertools.accumulate(map(len, pieces)), itertools.count()))
     # where a piece starts in `joined`: where its match starts in separator + `joined`
-    marked = _pieces_matching(_MARKUP_START_AFTER_SEPARATOR, _SEPARATOR + joined, ends)
+    blocks = _pieces_matching(_MARKUP_START_AFTER_SEPARATOR, _SEPARATOR + joined, ends)
+    marked = set(blocks)
     for character, pattern in _MARKUP_TO_END.items():
         if character in joined:
             marked |= _pieces_matching(pattern, joined, ends)
     if not marked:
         return rendered
-    not_inline = (_pieces_matching(_NOT_INLINE_TO_END, joined, ends)
-                  if any(character in joined for character in _NOT_INLINE) else set())
+    if any(character in joined for character in _NOT_INLINE):
+        blocks |= _pieces_matching(_NOT_INLINE_TO_END, joined, ends)
     inline = [index for index in sorted(marked)
-              if index not in not_inline and pieces[index][:1].isalpha()]
+              if index not in blocks and _starts_a_paragraph(pieces[index])]
     paragraphs = _paragraphs([pieces[index] for index in inline]) if inline else None
     if paragraphs is not None:
         marked.difference_update(inline)
@@ -300,6 +301,20 @@ def _render_markdown_all(texts: list[str], french: bool, cloze: bool) -> list[st
     for index in marked:
         rendered[index] = _markdown_html(pieces[index], cloze)
     return rendered
+
+
+def _starts_a_paragraph(text: str) -> bool:
+    """Whether a text without the `_NOT_INLINE` characters and whose start is not a list's
+    (`_MARKUP_START`) is a paragraph: no indent, no `*` list item, thematic break nor code
+    fence."""
+    first = text[:1]
+    if first.isalpha():
+        return True
+    if not first or first.isspace() or text.startswith("```"):
+        return False
+    if first == "*" and text[1:2] in (" ", "\t"):
+        return False
+    return text.strip(" \t*_-") != ""
 
 
 def _paragraphs(texts: list[str]) -> list[str] | None:

@@ -87,6 +87,8 @@ INLINE = st.builds(str.__add__, st.sampled_from(["a", "É", "Qu", "*", "_", "`",
 @settings(max_examples=1500, deadline=None)
 @given(texts=st.lists(INLINE, max_size=10), cloze=st.booleans())
 @example(texts=["Quelle est *Dojo* ?", "La **réponse**", "a `b` _c_", "a\n\n*b*"], cloze=False)
+@example(texts=["*Dojo* a", "* a*", "*", "*\t*a*", "***", "* * *", "__*__", "```a`", "_a_",
+                "«\u00a0*a*\u00a0»", "2021 *a*", "(*a*)", " *a*", "\u00a0*a*"], cloze=False)
 def test_inline_markdown_shares_one_parse(texts: list[str], cloze: bool) -> None:
     expected = [render._render_markdown(text, True, cloze) for text in texts]
     assert render._render_markdown_all(texts, True, cloze) == expected
