@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flashcards.background import Background
+from flashcards.background import Background, forbid_forks
 from flashcards.changes import Plan, Planner, plan_build
 from flashcards.check import CLOZE_GAP, check
 from flashcards.diagnostics import Diagnostic, Report, SourceError
@@ -55,8 +55,9 @@ from flashcards.write import (
     write_atomic,
 )
 
-if TYPE_CHECKING:
-    from flashcards.coverage import Coverage  # coverage's module only for `coverage`
+if TYPE_CHECKING:  # imported where used: `coverage`, packing
+    from flashcards.coverage import Coverage
+    from flashcards.media import MediaPacker
 
 STYLE_FILE = "style.css"
 
@@ -277,14 +278,15 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
                *, new_notetype_version: bool = False, packer: Packer | None = None
                ) -> StagedDeck:
     """Render, plan and pack `deck` into `staging`, a chunk of notes at a time (with
-    `packer`, a forked child still checking the deck packs the notes this process sends; it
-    must report no error before the package is made); the lock it will leave behind is
-    returned, not written."""
+    `packer`, a forked child still checking the deck renders chunks from the end and packs
+    them with those this process sends; it must report no error before the package is
+    made); the lock it will leave behind is returned, not written."""
     from flashcards.media import MediaPacker
 
     notes, config, root = deck.notes, deck.sources.config, deck.sources.root
+    child = packer if packer is not None and packer.alive else None
     decks = _note_decks(deck.sources, notes)
-    if packer and packer.alive:  # the child keeps its own copy; packing needs only the notes
+    if child:  # it keeps its own copy; packing needs only the notes
         _let_go(deck.sources, "cards.yaml")
     media = MediaPacker(root, deck_css(deck))
     planner = Planner(deck.slug, root, config, {n.type for n in notes}, read_lock(root), now,
@@ -294,68 +296,72 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     database = staging / f"{deck.slug}.anki2"
     staged = staging / f"{deck.slug}.apkg"
     note_types = [(n.id, n.type) for n in notes]
-    forked = packer is not None and packer.alive
-    packing: Packer | DeckPacker = (packer if packer is not None and forked
-                                    else DeckPacker(database, config.name, note_types))
-    rendered: list[list[PackedNote] | None] = []  # each chunk's notes; None: the child's
-
-    def render_here(start: int) -> list[PackedNote]:
-        return _with_guids(media.rewrite(pack_notes(notes[start:start + CHUNK], deck.slug,
-                                                    config)), plan.guids)
-
+    here = None if child else DeckPacker(database, config.name, note_types)
+    kept_here: list[list[PackedNote] | None] = []  # each chunk rendered here; None: there
     try:
-        if isinstance(packing, DeckPacker):
-            packing.open(decks, plan.notetypes, plan.notetype_mods)
-        else:
-            packing.open(decks, plan.notetypes, plan.notetype_mods, CHUNK)
+        if child:
+            child.open(decks, plan.notetypes, plan.notetype_mods, CHUNK)
+        elif here:
+            here.open(decks, plan.notetypes, plan.notetype_mods)
         for start in range(0, len(notes), CHUNK):
             chunk = notes[start:start + CHUNK]
-            by_child = packing.rendered(start) if isinstance(packing, Packer) else None
-            if by_child:  # rendered by the child: planned here, packed there
+            by_child = child.rendered(start) if child else None
+            if child and by_child:  # rendered there: planned here from its digests
                 guids, digests, files, problems = by_child
                 media.merge(files, problems)
                 planner.add(chunk, [PackedNote(n.id, guid, n.type, (), ())
                                     for n, guid in zip(chunk, guids, strict=True)], digests)
-                packing.plan(start, chunk, plan.note_ids, plan.note_mods, plan.extra_tags,
-                             plan.guids)
-                rendered.append(None)
+                child.plan(start, chunk, plan.note_ids, plan.note_mods, plan.extra_tags,
+                           plan.guids)
+                kept_here.append(None)
                 continue
-            here = media.rewrite(pack_notes(chunk, deck.slug, config))
-            planner.add(chunk, here)
-            here = _with_guids(here, plan.guids)
-            packing.add(here, start, plan.note_ids, plan.note_mods, plan.extra_tags)
-            rendered.append(here)
-            if isinstance(packing, Packer):
-                _raise_if_checks_failed(deck, packing.report_if_ready())
+            rendered = media.rewrite(pack_notes(chunk, deck.slug, config))
+            planner.add(chunk, rendered)
+            rendered = _with_guids(rendered, plan.guids)
+            (child or here).add(rendered, start, plan.note_ids, plan.note_mods,
+                                plan.extra_tags)
+            kept_here.append(rendered)
+            if child:
+                _raise_if_checks_failed(deck, child.report_if_ready())
         media.raise_problems()
         planner.finish()
-        if isinstance(packing, Packer):
-            _checked_by_child(deck, packing)
+        if child:
+            _checked_by_child(deck, child)
         description = description_html(deck, plan)
         stamp = collection_stamp(plan.note_mods, plan.notetype_mods)
         try:
-            packing.finish(description, stamp, staged, media.files())
+            (child or here).finish(description, stamp, staged, media.files())
             lock_bytes = plan.lock.to_bytes()  # while the child zips the package
             inputs = inputs_digest(root, seeds_dir, lock_bytes)
-            if not packing.done():
-                database.unlink(missing_ok=True)  # the child failed: all over again, here
-                packing = DeckPacker(database, config.name, note_types)
-                packing.open(decks, plan.notetypes, plan.notetype_mods)
-                for index, start in enumerate(range(0, len(notes), CHUNK)):
-                    packing.add(rendered[index] or render_here(start), start, plan.note_ids,
-                                plan.note_mods, plan.extra_tags)
-                packing.finish(description, stamp, staged, media.files())
+            if child and not child.done():
+                database.unlink(missing_ok=True)  # what the failed child left
+                here = DeckPacker(database, config.name, note_types)
+                _pack_here(here, deck, plan, decks, kept_here, media)
+                here.finish(description, stamp, staged, media.files())
         except sqlite3.Error as exc:  # a full disk, mostly: reported like any write error
             raise OSError(f"{exc} (writing {database.name})") from None
     finally:
-        if isinstance(packing, DeckPacker):
-            packing.close()
+        if here:
+            here.close()
         database.unlink(missing_ok=True)
     cards = deck.card_count()
     record = record_bytes(inputs, file_digest(staged) or "", len(notes), cards)
     result = BuildResult(deck.slug, out_dir / f"{deck.slug}.apkg", len(notes),
                          cards, plan, (*deck.report.warnings, *plan.warnings))
     return StagedDeck(result, staged, lock_path(root), lock_bytes, record, seeds_dir)
+
+
+def _pack_here(here: DeckPacker, deck: PreparedDeck, plan: Plan, decks: dict[str, str],
+               kept_here: list[list[PackedNote] | None], media: MediaPacker) -> None:
+    """The child failed: every chunk packed here, those it rendered rendered again."""
+    here.open(decks, plan.notetypes, plan.notetype_mods)
+    for index, start in enumerate(range(0, len(deck.notes), CHUNK)):
+        rendered = kept_here[index]
+        if rendered is None:
+            chunk = deck.notes[start:start + CHUNK]
+            rendered = _with_guids(media.rewrite(pack_notes(chunk, deck.slug,
+                                                            deck.sources.config)), plan.guids)
+        here.add(rendered, start, plan.note_ids, plan.note_mods, plan.extra_tags)
 
 
 def _with_guids(notes: list[PackedNote], guids: dict[str, str]) -> list[PackedNote]:
@@ -434,7 +440,7 @@ def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: i
             staged = stage_deck(deck, staging, out_dir, now, seeds_dir, packer=packer,
                                 new_notetype_version=new_notetype_version)
         except Exception:  # the checks say what is wrong, as if they had run first
-            if packer.alive:
+            if packer.forked:
                 _checked_by_child(deck, packer)
             raise
     finally:
@@ -528,7 +534,7 @@ def _run_jobs(jobs: list[tuple], workers: int | None,
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed  # multiprocessing: ~7 ms
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=forbid_forks) as pool:
         futures = {pool.submit(_stage_one, *job): job[1] for job in jobs}
         for future in as_completed(futures):
             if progress:

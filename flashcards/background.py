@@ -20,10 +20,32 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 MIN_ITEMS = 5000
+_forks_allowed = True
 
 
 def can_fork() -> bool:
-    return sys.platform == "linux" and threading.active_count() == 1
+    return _forks_allowed and sys.platform == "linux" and threading.active_count() == 1
+
+
+def forbid_forks() -> None:
+    """No second core for this process's jobs: when decks build side by side, one process
+    per deck already keeps every core busy (a pool worker's initializer)."""
+    global _forks_allowed
+    _forks_allowed = False
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked child: be killed when the parent dies (a SIGTERM or a SIGKILL skips the
+    parent's clean-up, which would otherwise leave this child behind)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def kill(pid: int) -> None:
@@ -50,10 +72,12 @@ class Background(Generic[T]):
         if not items or items < MIN_ITEMS or not can_fork():
             return
         read_fd, write_fd = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: compute, send, leave without running the parent's exit code
             code = 1
             try:
+                die_with_parent(parent)
                 os.close(read_fd)
                 data = pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_fd, "wb") as pipe:

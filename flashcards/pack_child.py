@@ -18,7 +18,6 @@ import os
 import pickle
 import select
 import struct
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -44,7 +43,13 @@ class Channel:
 
     def __init__(self, spool: Path, fd: int, *, sending: bool) -> None:
         self.fd = fd
-        self.file: BinaryIO = open(spool, "wb" if sending else "rb")  # noqa: SIM115
+        try:
+            self.file: BinaryIO = open(spool, "wb" if sending else "rb")  # noqa: SIM115
+        except BaseException:
+            os.close(fd)
+            raise
+        self._poll = select.poll()  # not select.select: it cannot watch a descriptor ≥ 1024
+        self._poll.register(fd, select.POLLIN)
 
     def send(self, message: object) -> None:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
@@ -54,7 +59,7 @@ class Channel:
 
     def ready(self) -> bool:
         """Whether a message (or the end of the conversation) is there to receive."""
-        return bool(select.select([self.fd], [], [], 0)[0])
+        return bool(self._poll.poll(0))
 
     def receive(self) -> Any:
         """The next message; EOFError when the sender is gone."""
@@ -71,15 +76,20 @@ class Channel:
         return pickle.loads(data)
 
     def close(self) -> None:
-        self.file.close()
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
+        try:
+            with contextlib.suppress(OSError):  # a full disk fails the last flush again
+                self.file.close()
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
 
 
 class Packer:
-    """The forked child of one deck, seen from this process: a `DeckPacker` whose calls are
-    sent to the child (`forked` is False when there is none: then the caller checks and
-    packs here)."""
+    """The forked child of one deck, seen from this process. Until its report, it checks;
+    then it renders chunks from the last one back (`rendered`) and packs what it is sent:
+    the calls of a `DeckPacker` (`open`, `add`, `finish`, `done`), and `plan` for a chunk it
+    rendered itself. `forked` is False when there is no child: the caller checks and packs
+    here; `alive` turns False when the child fails or is stopped."""
 
     def __init__(self, deck_name: str, notes: Sequence[NoteSpec],
                  check: Callable[[], tuple[Report, int]], render: Render, database: Path,
@@ -98,10 +108,12 @@ class Packer:
             path.touch()
         down_read, down_write = os.pipe()
         up_read, up_write = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: never returns, never runs the parent's exit code
             code = 1
             try:
+                background.die_with_parent(parent)
                 os.close(down_write)
                 os.close(up_read)
                 inbox = Channel(self._spools[0], down_read, sending=False)
@@ -111,12 +123,20 @@ class Packer:
                               len(notes), inbox, outbox)
             finally:
                 os._exit(code)
-        os.close(down_read)
-        os.close(up_write)
         self._pid = pid
-        self._outbox = Channel(self._spools[0], down_write, sending=True)
-        self._inbox = Channel(self._spools[1], up_read, sending=False)
         self.forked = True
+        try:
+            os.close(down_read)
+            os.close(up_write)
+            self._outbox = Channel(self._spools[0], down_write, sending=True)
+            self._inbox = Channel(self._spools[1], up_read, sending=False)
+        except BaseException:
+            for fd in (down_write, up_read):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._pid = None
+            background.kill(pid)
+            raise
 
     @property
     def alive(self) -> bool:
@@ -124,24 +144,24 @@ class Packer:
 
     def open(self, note_decks: Mapping[str, str], notetypes: Mapping[CardType, Notetype],
              notetype_mods: Mapping[CardType, int], chunk: int) -> None:
-        """Start packing, `chunk` notes at a time. Once its checks pass, the child renders
-        chunks itself, from the last one back, until it meets this process (`rendered`)."""
+        """Start packing, `chunk` notes at a time."""
         self._send(("open", dict(note_decks), dict(notetypes), dict(notetype_mods), chunk))
+
+    def add(self, notes: Sequence[PackedNote], first_due: int, note_ids: Mapping[str, int],
+            note_mods: Mapping[str, int], extra_tags: Mapping[str, tuple[str, ...]]) -> None:
+        """Notes rendered here, for the child to pack once the checks pass (sent as plain
+        tuples: a third of the cost of pickling the objects)."""
+        ids = [note.id for note in notes]
+        self._send(("add", first_due,
+                    [(n.id, n.guid, n.type.value, n.fields, n.tags) for n in notes],
+                    [note_ids[i] for i in ids], [note_mods[i] for i in ids],
+                    {i: extra_tags[i] for i in ids if i in extra_tags}))
 
     def rendered(self, start: int) -> Rendered | None:
         """The child's rendering of the chunk from `start` on, if it is done: each note's
         GUID and content digest, the media files they use, the media problems met (None:
         render it here; the child then drops its own)."""
-        while self._pid is not None and self._inbox.ready():
-            if self._report is None:
-                self._receive_report()
-                continue
-            try:
-                message = self._inbox.receive()
-            except (EOFError, OSError, pickle.UnpicklingError):
-                self._stop(kill=True)
-                break
-            self._rendered[message[1]] = message[2:]
+        self._receive_ready()
         return self._rendered.pop(start, None)
 
     def plan(self, first_due: int, notes: Sequence[NoteSpec], note_ids: Mapping[str, int],
@@ -154,80 +174,82 @@ class Packer:
                     {i: extra_tags[i] for i in ids if i in extra_tags},
                     {i: guids[i] for i in ids if i in guids}))
 
-    def add(self, notes: Sequence[PackedNote], first_due: int, note_ids: Mapping[str, int],
-            note_mods: Mapping[str, int], extra_tags: Mapping[str, tuple[str, ...]]) -> None:
-        """Notes for the child to pack once the checks pass (sent as plain tuples: a third of
-        the cost of pickling the objects)."""
-        ids = [note.id for note in notes]
-        self._send(("add", first_due,
-                    [(n.id, n.guid, n.type.value, n.fields, n.tags) for n in notes],
-                    [note_ids[i] for i in ids], [note_mods[i] for i in ids],
-                    {i: extra_tags[i] for i in ids if i in extra_tags}))
-
     def report_if_ready(self) -> tuple[Report, int] | None:
         """The checks' report and the card count, if the child has sent them already."""
-        if self._report is None and self._pid is not None and self._inbox.ready():
-            self._receive_report()
+        self._receive_ready()
         return self._report
 
     def report(self) -> tuple[Report, int] | None:
         """The checks' report and the card count (None: the child failed; check here)."""
         if self._report is None and self._pid is not None:
-            self._receive_report()
+            self._receive(self._inbox.receive)
         return self._report
 
     def finish(self, description_html: str, stamp: int, staged: Path,
                media: list[tuple[str, Path]]) -> None:
         """Tell the child to write the collection row and zip the package into `staged`
         (`done` says when it has)."""
+        self._rendered.clear()
         self._send(("finish", description_html, stamp, str(staged), media))
 
     def done(self) -> bool:
         """True once the child has written the package, False when it failed (then pack
-        here)."""
-        if self._pid is None:
-            return False
-        try:
-            done = self._inbox.receive() == "packed"
-        except (EOFError, OSError, pickle.UnpicklingError):
-            done = False
-        self._stop(kill=not done)
-        return done
+        here). Renderings of chunks this process rendered too are skipped."""
+        while self._pid is not None:
+            try:
+                message = self._inbox.receive()
+            except (EOFError, OSError, pickle.UnpicklingError):
+                break
+            if message == "packed":
+                self._stop(kill=False)
+                return True
+        self._stop(kill=True)
+        return False
 
     def cancel(self) -> None:
         """Stop the child: its work is not wanted."""
-        if self._pid is not None:
-            self._stop(kill=True)
+        self._stop(kill=True)
 
     def _send(self, message: object) -> None:
         if self._pid is None:
             return
         try:
             self._outbox.send(message)
-        except OSError:  # the child is gone: this process will do the work
-            if self._report is None and self._inbox.ready():
-                self._receive_report()  # it left after reporting errors, mostly
+        except OSError:  # the child is gone, or the disk is full: this process does the work
+            if self._report is None:
+                self._receive_ready()  # it left after reporting errors, mostly
             self._stop(kill=True)
 
-    def _receive_report(self) -> None:
+    def _receive_ready(self) -> None:
+        """Take in what the child has sent so far: the report first, then renderings."""
+        while self._pid is not None and self._inbox.ready():
+            self._receive(self._inbox.receive)
+
+    def _receive(self, receive: Callable[[], Any]) -> None:
         try:
-            self._report = self._inbox.receive()
+            message = receive()
         except (EOFError, OSError, pickle.UnpicklingError):
             self._stop(kill=True)
+            return
+        if self._report is None:
+            self._report = message
+        else:
+            self._rendered[message[1]] = message[2:]
 
     def _stop(self, *, kill: bool) -> None:
         pid, self._pid = self._pid, None
         if pid is None:
             return
-        self._outbox.close()
-        self._inbox.close()
         if kill:
             background.kill(pid)
         else:
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
+        self._outbox.close()
+        self._inbox.close()
         for path in self._spools:
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
 
     def __del__(self) -> None:
         if getattr(self, "_pid", None) is not None:
@@ -235,9 +257,9 @@ class Packer:
 
 
 def _serve(check: Callable[[], tuple[Report, int]], render: Render, deck: DeckPacker,
-           notes: int, inbox: Channel, outbox: Channel) -> int:
+           note_count: int, inbox: Channel, outbox: Channel) -> int:
     """The child's work: check, report, render chunks from the last one back while this
-    process renders from the first one on, then pack what comes; its exit code."""
+    process renders from the first one on, packing what it sends meanwhile; its exit code."""
     report, cards = check()
     outbox.send((report, cards))
     if not report.ok:
@@ -247,45 +269,57 @@ def _serve(check: Callable[[], tuple[Report, int]], render: Render, deck: DeckPa
         return 1
     _, note_decks, notetypes, notetype_mods, chunk = message
     deck.open(note_decks, notetypes, notetype_mods)
-    notetype_ids = {card_type: notetype.id for card_type, notetype in notetypes.items()}
-    own: dict[int, list[PackedNote]] = {}
-    received: deque[tuple] = deque()
-    reached = -1  # the last chunk this process has rendered or planned
-    for start in range(notes - 1 - (notes - 1) % chunk, -1, -chunk):
-        while inbox.ready():
-            message = inbox.receive()
-            received.append(message)
-            if message[0] in ("add", "plan"):
-                reached = message[1]
-        if start <= reached:
+    packing = _ChildPacking(deck, {t: notetype.id for t, notetype in notetypes.items()})
+    for start in range(note_count - 1 - (note_count - 1) % chunk, -1, -chunk):
+        while inbox.ready():  # what this process sent meanwhile: packed now, in its order
+            if packing.take(inbox.receive()):
+                return _packed(outbox)
+        if start <= packing.reached:
             break
-        packed, files, problems = render(start, min(start + chunk, notes))
-        own[start] = packed
+        packed, files, problems = render(start, min(start + chunk, note_count))
+        packing.own[start] = packed
         outbox.send(("rendered", start, [n.guid for n in packed],
-                     [n.content_hash(notetype_ids[n.type]) for n in packed], files, problems))
-    while True:
-        message = received.popleft() if received else inbox.receive()
+                     [n.content_hash(packing.notetype_ids[n.type]) for n in packed],
+                     files, problems))
+    while not packing.take(inbox.receive()):
+        pass
+    return _packed(outbox)
+
+
+def _packed(outbox: Channel) -> int:
+    outbox.send("packed")
+    return 0
+
+
+class _ChildPacking:
+    """The child's side of packing: each message of this process, in its order."""
+
+    def __init__(self, deck: DeckPacker, notetype_ids: dict[CardType, int]) -> None:
+        self.deck, self.notetype_ids = deck, notetype_ids
+        self.own: dict[int, list[PackedNote]] = {}  # chunks rendered here
+        self.reached = -1  # the last chunk this process has rendered or planned
+
+    def take(self, message: tuple) -> bool:
+        """Pack what `message` says; True once the package is written."""
         kind = message[0]
         if kind == "add":  # rendered there (if here too, that is dropped)
-            _, first_due, packed_notes, nids, mods, extra_tags = message
-            own.pop(first_due, None)
-            ids = [note[0] for note in packed_notes]
-            deck.add([PackedNote(i, guid, CardType(type_), fields, tags)
-                      for i, guid, type_, fields, tags in packed_notes],
-                     first_due, dict(zip(ids, nids, strict=True)),
-                     dict(zip(ids, mods, strict=True)), extra_tags)
+            _, first_due, notes, nids, mods, extra_tags = message
+            self.own.pop(first_due, None)
+            packed = [PackedNote(i, guid, CardType(type_), fields, tags)
+                      for i, guid, type_, fields, tags in notes]
         elif kind == "plan":  # rendered here
             _, first_due, nids, mods, extra_tags, guids = message
-            packed = own.pop(first_due)
+            packed = self.own.pop(first_due)
             if guids:
                 packed = [replace(n, guid=guids[n.id]) if n.id in guids else n for n in packed]
-            ids = [note.id for note in packed]
-            deck.add(packed, first_due, dict(zip(ids, nids, strict=True)),
-                     dict(zip(ids, mods, strict=True)), extra_tags)
         elif kind == "finish":
             _, description_html, stamp, staged, media = message
-            deck.finish(description_html, stamp, Path(staged), media)
-            outbox.send("packed")
-            return 0
+            self.deck.finish(description_html, stamp, Path(staged), media)
+            return True
         else:
-            return 1
+            raise ValueError(f"unexpected message {kind!r}")
+        self.reached = first_due
+        ids = [note.id for note in packed]
+        self.deck.add(packed, first_due, dict(zip(ids, nids, strict=True)),
+                      dict(zip(ids, mods, strict=True)), extra_tags)
+        return False

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import resource
+import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -118,7 +121,9 @@ def test_a_forked_build_is_byte_identical(project, write_deck, monkeypatch, fork
 
     monkeypatch.setattr(api, "render_notes", recorded)
     _slow_here(monkeypatch)
+    opened = _opened_here(monkeypatch)
     assert _build(project) == alone
+    assert opened == []  # the child's package was kept
     assert forks == [False, True]
     assert _children() == set()
     # the child rendered chunks itself, from the last one (the picture's) back
@@ -251,3 +256,182 @@ def test_rendering_stops_once_the_child_reports_errors(project, write_deck, monk
     assert "yes-no-question" in str(caught.value.diagnostics)
     assert 0 < len(rendered) < 20  # of 45 notes, one a chunk
     assert _children() == set()
+
+
+def _opened_here(monkeypatch) -> list[int]:
+    """Each DeckPacker opened in this process (none in a forked build whose child packed)."""
+    parent, opened, real = os.getpid(), [], pack.DeckPacker.open
+
+    def recorded(self, *args):
+        if os.getpid() == parent:
+            opened.append(1)
+        return real(self, *args)
+
+    monkeypatch.setattr(pack.DeckPacker, "open", recorded)
+    return opened
+
+
+def test_the_child_packs_even_when_both_sides_render_where_they_meet(project, write_deck,
+                                                                    monkeypatch):
+    """The child finishes rendering a chunk this process has rendered too: its late
+    rendering is skipped, and the child's package is the one kept (not packed again here)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    write_deck("demo", cards=STARTER_CARDS + MANY)
+    _small_chunks(monkeypatch)
+    _fork(monkeypatch, False)
+    alone = _build(project)
+    _fork(monkeypatch, True)
+    parent, real = os.getpid(), api.pack_notes
+
+    def paced(notes, *args):  # the child renders four times slower: they meet mid-deck
+        time.sleep(0.05 if os.getpid() == parent else 0.2)
+        return real(notes, *args)
+
+    monkeypatch.setattr(api, "pack_notes", paced)
+    opened = _opened_here(monkeypatch)
+    assert _build(project) == alone
+    assert opened == []
+    assert _children() == set()
+
+
+MANY = "".join(f"""
+  - id: carte-{i}
+    question: Quelle est la réponse numéro {i} ?
+    answer: La réponse {i}.
+""" for i in range(30))
+
+
+def test_a_child_dead_before_its_report_leaves_the_errors_as_one_process_words_them(
+        project, write_deck, monkeypatch):
+    write_deck("demo", cards=STARTER_CARDS + """
+  - id: picture
+    question: Que montre l'image ? ![schéma](media/absente.png)
+    answer: Le supercalculateur Dojo.
+""")
+    monkeypatch.setattr(api, "check_and_count",
+                        _dies_in_the_child(os.getpid(), api.check_and_count))
+    _slow_here(monkeypatch)  # this process sees the child gone before rendering fails
+    outcomes = []
+    for fork in (False, True):
+        _fork(monkeypatch, fork)
+        with pytest.raises(api.SourceError) as caught:
+            api.build(api.Project(project))
+        outcomes.append(caught.value.diagnostics)
+    assert outcomes[0] == outcomes[1]
+    assert any(d.file.name == "cards.yaml" and d.position and "absente.png" in d.message
+               for d in outcomes[0])  # the checks' words, at the card's line
+    assert _children() == set()
+
+
+def test_a_full_disk_under_the_spool_leaves_no_child(project, write_deck, monkeypatch):
+    """The spool cannot grow (a full disk; here a file size limit set once the child is
+    forked): the build fails with the disk's error, and the child is gone."""
+    write_deck("demo", cards=STARTER_CARDS + MANY)
+    _small_chunks(monkeypatch)
+    _fork(monkeypatch, True)
+    real_open, limits = pack_child.Packer.open, resource.getrlimit(resource.RLIMIT_FSIZE)
+
+    def open_then_fill_the_disk(self, *args):
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4000, limits[1]))
+        return real_open(self, *args)
+
+    monkeypatch.setattr(pack_child.Packer, "open", open_then_fill_the_disk)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        with pytest.raises(OSError):
+            api.build(api.Project(project))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, previous)
+    assert _children() == set()
+    assert not list((project / "dist").glob(".*staging*"))
+
+
+@pytest.mark.parametrize("at", [1, 4, 9])
+def test_a_child_killed_at_any_chunk_changes_nothing(project, write_deck, monkeypatch, at):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    _full_deck(write_deck)
+    _small_chunks(monkeypatch)
+    _fork(monkeypatch, False)
+    alone = _build(project)
+    _fork(monkeypatch, True)
+    packers: list[pack_child.Packer] = []
+
+    class Kept(pack_child.Packer):
+        def __init__(self, *args) -> None:
+            super().__init__(*args)
+            packers.append(self)
+
+    monkeypatch.setattr(api, "Packer", Kept)
+    parent, real, calls = os.getpid(), api.pack_notes, []
+
+    def killing(notes, *args):
+        if os.getpid() == parent:
+            calls.append(1)
+            time.sleep(0.05)
+            if len(calls) == at and packers[-1].alive:
+                os.kill(packers[-1]._pid, signal.SIGKILL)
+        return real(notes, *args)
+
+    monkeypatch.setattr(api, "pack_notes", killing)
+    assert _build(project) == alone
+    assert _children() == set()
+
+
+def test_a_type_change_in_the_childs_share(project, monkeypatch, tmp_path):
+    """A released note changes type in the last chunk, which the child renders: the retired
+    note and the new GUID give the same package, lock and warning as one process."""
+    from tests.test_plan_chunks import SHIPPED, _edit, _release
+
+    shutil.copytree(SHIPPED, project / "decks" / "dojo")
+    lock = project / "decks" / "dojo" / "flashcards.lock"
+    lock.unlink()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    _small_chunks(monkeypatch)
+    _fork(monkeypatch, False)
+    api.build(api.Project(project))
+    _release(project, monkeypatch)
+    _edit(project, "  - id: robotaxi-city\n    type: type-in\n",
+          "  - id: robotaxi-city\n    type: reverse\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800005000")
+    saved, outcomes, log = lock.read_bytes(), [], tmp_path / "rendered-by-child"
+    real = api.render_notes
+
+    def recorded(deck, start, stop):
+        with log.open("a") as out:
+            out.write(" ".join(n.id for n in deck.notes[start:stop]) + "\n")
+        return real(deck, start, stop)
+
+    for fork in (False, True):
+        lock.write_bytes(saved)
+        _fork(monkeypatch, fork)
+        if fork:
+            _slow_here(monkeypatch)
+            monkeypatch.setattr(api, "render_notes", recorded)
+        [result] = api.build(api.Project(project))
+        outcomes.append((hashlib.sha256(result.package.read_bytes()).hexdigest(),
+                         lock.read_bytes(), [w.message for w in result.warnings]))
+    assert any("robotaxi-city" in message for message in outcomes[0][2])
+    assert outcomes[0] == outcomes[1]
+    assert "robotaxi-city" in log.read_text()
+
+
+def test_decks_built_side_by_side_do_not_fork_again(project, write_deck, monkeypatch,
+                                                    tmp_path):
+    """One process per deck already keeps every core busy."""
+    _fork(monkeypatch, True)
+    log, real = tmp_path / "forked", pack_child.Packer.__init__
+
+    def recorded(self, *args) -> None:
+        real(self, *args)
+        with log.open("a") as out:
+            out.write(f"{self.forked}\n")
+
+    monkeypatch.setattr(pack_child.Packer, "__init__", recorded)
+    for slug in ("one", "two"):
+        write_deck(slug, deck=f"name: Deck {slug}\nlanguage: fr\n"
+                              "seed: tesla-dojo-2025-08-15.fr\n", cards=STARTER_CARDS)
+    api.build(api.Project(project), workers=2)
+    assert log.read_text().split() == ["False", "False"]
+    api.build(api.Project(project), ["one"], workers=1, new_notetype_version=True)
+    assert log.read_text().split() == ["False", "False", "True"]

@@ -1,6 +1,7 @@
 """A build plans its notes a chunk at a time (changes.Planner) while it renders the next ones:
-the plan must be the one made of the whole deck at once, whatever the chunks, through a first
-build, an edit, a type change, a removal and a release."""
+the plan must be the one made of the whole deck at once, whatever the chunks (and for the
+chunks the forked child renders, from their digests alone), through a first build, an edit,
+a type change, a removal and a release."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from flashcards import api
 from flashcards.changes import Plan, Planner, plan_build
 from flashcards.lock import lock_path, read_lock
-from flashcards.pack import pack_notes
+from flashcards.pack import PackedNote, pack_notes
 from flashcards.write import write_atomic
 
 SHIPPED = Path(__file__).resolve().parent.parent / "decks" / "dojo"
@@ -30,11 +31,17 @@ def _plans(project: Path, now: int) -> tuple[tuple, list[tuple]]:
     packed = pack_notes(deck.notes, deck.slug, config)
     whole = plan_build(deck.slug, root, config, deck.notes, packed, read_lock(root), now)
     chunked = []
-    for size in (1, 7, 50):
+    for size, from_digests in ((1, False), (7, False), (50, False), (7, True)):
         planner = Planner(deck.slug, root, config, {n.type for n in deck.notes},
                           read_lock(root), now)
         for start in range(0, len(deck.notes), size):
-            planner.add(deck.notes[start:start + size], packed[start:start + size])
+            notes, rendered = deck.notes[start:start + size], packed[start:start + size]
+            if from_digests:  # as the forked child's chunks: no fields, their digests
+                ids = {t: notetype.id for t, notetype in planner.plan.notetypes.items()}
+                planner.add(notes, [PackedNote(n.id, n.guid, n.type, (), ()) for n in rendered],
+                            [n.content_hash(ids[n.type]) for n in rendered])
+            else:
+                planner.add(notes, rendered)
         chunked.append(_summary(planner.finish()))
     lock = whole.lock.to_bytes()
     write_atomic(lock_path(root), lambda handle: handle.write(lock))
