@@ -409,8 +409,12 @@ class DeckPacker:
 
     def add(self, notes: Sequence[PackedNote], first_due: int, note_ids: Mapping[str, int],
             note_mods: Mapping[str, int], extra_tags: Mapping[str, tuple[str, ...]]) -> None:
+        self.add_rows(*self.rows.rows(notes, first_due, note_ids, note_mods, extra_tags))
+
+    def add_rows(self, note_rows: Sequence[NoteRow], card_rows: Sequence[CardRow]) -> None:
+        """Rows made elsewhere by a `NoteRows` like this packer's."""
         assert self.writer is not None, "open() first"
-        self.writer.add(*self.rows.rows(notes, first_due, note_ids, note_mods, extra_tags))
+        self.writer.add(note_rows, card_rows)
 
     def finish(self, description_html: str, stamp: int, staged: Path,
                media: list[tuple[str, Path]]) -> None:

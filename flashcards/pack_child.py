@@ -27,7 +27,7 @@ from flashcards import background
 from flashcards.diagnostics import Report
 from flashcards.models import CardType, NoteSpec
 from flashcards.notetypes import Notetype
-from flashcards.pack import DeckPacker, PackedNote
+from flashcards.pack import DeckPacker, NoteRows, PackedNote
 
 # render(start, stop) → notes[start:stop] rendered, their media files, media problems
 Render = Callable[[int, int], tuple[list[PackedNote], list[tuple[str, Path]], list[str]]]
@@ -101,6 +101,8 @@ class Packer:
         self._pid: int | None = None
         self._report: tuple[Report, int] | None = None
         self._rendered: dict[int, Rendered] = {}
+        self._deck_name = deck_name
+        self._note_types = [(note.id, note.type) for note in notes]
         if len(notes) < background.MIN_ITEMS or not background.can_fork():
             return
         self._spools = (spool.with_suffix(".to"), spool.with_suffix(".from"))
@@ -118,8 +120,7 @@ class Packer:
                 os.close(up_read)
                 inbox = Channel(self._spools[0], down_read, sending=False)
                 outbox = Channel(self._spools[1], up_write, sending=True)
-                note_types = [(note.id, note.type) for note in notes]
-                code = _serve(check, render, DeckPacker(database, deck_name, note_types),
+                code = _serve(check, render, DeckPacker(database, deck_name, self._note_types),
                               len(notes), inbox, outbox)
             finally:
                 os._exit(code)
@@ -145,17 +146,17 @@ class Packer:
     def open(self, note_decks: Mapping[str, str], notetypes: Mapping[CardType, Notetype],
              notetype_mods: Mapping[CardType, int], chunk: int) -> None:
         """Start packing, `chunk` notes at a time."""
+        self._rows = NoteRows(self._deck_name, notetypes, notetype_mods, note_decks,
+                              self._note_types)
         self._send(("open", dict(note_decks), dict(notetypes), dict(notetype_mods), chunk))
 
     def add(self, notes: Sequence[PackedNote], first_due: int, note_ids: Mapping[str, int],
             note_mods: Mapping[str, int], extra_tags: Mapping[str, tuple[str, ...]]) -> None:
-        """Notes rendered here, for the child to pack once the checks pass (sent as plain
-        tuples: a third of the cost of pickling the objects)."""
-        ids = [note.id for note in notes]
-        self._send(("add", first_due,
-                    [(n.id, n.guid, n.type.value, n.fields, n.tags) for n in notes],
-                    [note_ids[i] for i in ids], [note_mods[i] for i in ids],
-                    {i: extra_tags[i] for i in ids if i in extra_tags}))
+        """Notes rendered here, for the child to pack once the checks pass: their rows are
+        made here (the child, busy checking first, is the longer of the two lanes)."""
+        if self._pid is not None:
+            self._send(("rows", first_due,
+                        *self._rows.rows(notes, first_due, note_ids, note_mods, extra_tags)))
 
     def rendered(self, start: int) -> Rendered | None:
         """The child's rendering of the chunk from `start` on, if it is done: each note's
@@ -302,12 +303,13 @@ class _ChildPacking:
     def take(self, message: tuple) -> bool:
         """Pack what `message` says; True once the package is written."""
         kind = message[0]
-        if kind == "add":  # rendered there (if here too, that is dropped)
-            _, first_due, notes, nids, mods, extra_tags = message
+        if kind == "rows":  # rendered there (if here too, that is dropped)
+            _, first_due, note_rows, card_rows = message
             self.own.pop(first_due, None)
-            packed = [PackedNote(i, guid, CardType(type_), fields, tags)
-                      for i, guid, type_, fields, tags in notes]
-        elif kind == "plan":  # rendered here
+            self.deck.add_rows(note_rows, card_rows)
+            self.reached = first_due
+            return False
+        if kind == "plan":  # rendered here
             _, first_due, nids, mods, extra_tags, guids = message
             packed = self.own.pop(first_due)
             if guids:
