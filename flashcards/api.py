@@ -286,8 +286,9 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     notes, config, root = deck.notes, deck.sources.config, deck.sources.root
     child = packer if packer is not None and packer.alive else None
     decks = _note_decks(deck.sources, notes)
-    if child:  # it keeps its own copy; packing needs only the notes
-        _let_go(deck.sources, "cards.yaml")
+    # Packing needs only the notes: the models go (with a child, the facts once it has
+    # reported: should it fail first, this process checks the deck itself, facts included).
+    _let_go(deck.sources, *(["cards.yaml"] if child else ["cards.yaml", "facts.yaml"]))
     media = MediaPacker(root, deck_css(deck))
     planner = Planner(deck.slug, root, config, {n.type for n in notes}, read_lock(root), now,
                       css=media.css, new_notetype_version=new_notetype_version,
@@ -297,7 +298,7 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     staged = staging / f"{deck.slug}.apkg"
     note_types = [(n.id, n.type) for n in notes]
     here = None if child else DeckPacker(database, config.name, note_types)
-    kept_here: list[list[PackedNote] | None] = []  # each chunk rendered here; None: there
+    facts_kept = child is not None
     try:
         if child:
             child.open(decks, plan.notetypes, plan.notetype_mods, CHUNK)
@@ -313,16 +314,15 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
                                     for n, guid in zip(chunk, guids, strict=True)], digests)
                 child.plan(start, chunk, plan.note_ids, plan.note_mods, plan.extra_tags,
                            plan.guids)
-                kept_here.append(None)
                 continue
             rendered = media.rewrite(pack_notes(chunk, deck.slug, config))
             planner.add(chunk, rendered)
             rendered = _with_guids(rendered, plan.guids)
             (child or here).add(rendered, start, plan.note_ids, plan.note_mods,
                                 plan.extra_tags)
-            kept_here.append(rendered)
-            if child:
-                _raise_if_checks_failed(deck, child.report_if_ready())
+            if child and facts_kept and _checked_early(deck, child.report_if_ready()):
+                _let_go(deck.sources, "facts.yaml")
+                facts_kept = False
         media.raise_problems()
         planner.finish()
         if child:
@@ -336,7 +336,7 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
             if child and not child.done():
                 database.unlink(missing_ok=True)  # what the failed child left
                 here = DeckPacker(database, config.name, note_types)
-                _pack_here(here, deck, plan, decks, kept_here, media)
+                _pack_here(here, deck, plan, decks, media)
                 here.finish(description, stamp, staged, media.files())
         except sqlite3.Error as exc:  # a full disk, mostly: reported like any write error
             raise OSError(f"{exc} (writing {database.name})") from None
@@ -352,15 +352,15 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
 
 
 def _pack_here(here: DeckPacker, deck: PreparedDeck, plan: Plan, decks: dict[str, str],
-               kept_here: list[list[PackedNote] | None], media: MediaPacker) -> None:
-    """The child failed: every chunk packed here, those it rendered rendered again."""
+               media: MediaPacker) -> None:
+    """The child failed: every chunk rendered again and packed here (rendering is
+    deterministic; keeping every rendered note for this rare case would cost ~50 MiB at
+    100,000 notes)."""
     here.open(decks, plan.notetypes, plan.notetype_mods)
-    for index, start in enumerate(range(0, len(deck.notes), CHUNK)):
-        rendered = kept_here[index]
-        if rendered is None:
-            chunk = deck.notes[start:start + CHUNK]
-            rendered = _with_guids(media.rewrite(pack_notes(chunk, deck.slug,
-                                                            deck.sources.config)), plan.guids)
+    for start in range(0, len(deck.notes), CHUNK):
+        chunk = deck.notes[start:start + CHUNK]
+        rendered = _with_guids(media.rewrite(pack_notes(chunk, deck.slug, deck.sources.config)),
+                               plan.guids)
         here.add(rendered, start, plan.note_ids, plan.note_mods, plan.extra_tags)
 
 
@@ -380,11 +380,13 @@ def _note_decks(sources: DeckSources, notes: list[NoteSpec]) -> dict[str, str]:
     return note_decks(sources, notes)
 
 
-def _raise_if_checks_failed(deck: PreparedDeck, checked_by_child: tuple[Report, int] | None
-                            ) -> None:
-    """Stop rendering as soon as the child says the deck has errors."""
-    if checked_by_child is not None and not checked_by_child[0].ok:
-        checked(deck, checked_by_child[0])
+def _checked_early(deck: PreparedDeck, checked_by_child: tuple[Report, int] | None) -> bool:
+    """Whether the child has said the deck is valid; a SourceError as soon as it says the
+    deck has errors (rendering stops there)."""
+    if checked_by_child is None:
+        return False
+    checked(deck, checked_by_child[0])
+    return True
 
 
 def _checked_by_child(deck: PreparedDeck, packer: Packer) -> None:
