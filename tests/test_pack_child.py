@@ -13,6 +13,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -104,13 +105,20 @@ def _full_deck(write_deck) -> None:
     add_media(folder, {"carte.png": PNG, "lecture.mp3": b"ID3 fake"})
 
 
-def test_a_forked_build_is_byte_identical(project, write_deck, monkeypatch, forks, tmp_path):
+def _built_alone(project: Path, monkeypatch, write: Callable[[], object]) -> tuple[str, str]:
+    """Write the deck (`write`), build it in one process with small chunks, and leave forks
+    on: the digest and lock every forked build must give."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    _full_deck(write_deck)
+    write()
     _small_chunks(monkeypatch)
     _fork(monkeypatch, False)
     alone = _build(project)
     _fork(monkeypatch, True)
+    return alone
+
+
+def test_a_forked_build_is_byte_identical(project, write_deck, monkeypatch, forks, tmp_path):
+    alone = _built_alone(project, monkeypatch, lambda: _full_deck(write_deck))
     parent, calls = os.getpid(), tmp_path / "render-calls"
     real_render = api.render_notes
 
@@ -148,12 +156,7 @@ def test_a_child_that_fails_while_packing_leaves_the_packing_here(project, write
     """The child dies after its checks, while it writes the database or zips: this process
     packs the deck itself (rendering again the notes the child rendered), with the same
     bytes."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    _full_deck(write_deck)
-    _small_chunks(monkeypatch)
-    _fork(monkeypatch, False)
-    alone = _build(project)
-    _fork(monkeypatch, True)
+    alone = _built_alone(project, monkeypatch, lambda: _full_deck(write_deck))
     _slow_here(monkeypatch)
     parent = os.getpid()
     for name in ("write_apkg", "CollectionWriter"):
@@ -205,21 +208,30 @@ def test_a_deck_with_errors_leaves_no_child_and_nothing_built(project, write_dec
     assert not (project / "decks" / "demo" / "flashcards.lock").exists()
 
 
-def test_a_forked_build_reports_what_a_single_process_reports(project, write_deck,
-                                                              monkeypatch, forks):
-    """Rendering starts before the child's checks come back: a problem rendering trips over
-    (a missing image) must still be reported as the checks word it, at its line."""
-    write_deck("demo", cards=STARTER_CARDS + """
+MISSING_PICTURE = """
   - id: picture
     question: Que montre l'image ? ![schéma](media/absente.png)
     answer: Le supercalculateur Dojo.
-""")
+"""
+
+
+def _errors_alone_and_forked(project: Path, monkeypatch) -> list[list]:
+    """The diagnostics of a failed build in one process, then forked."""
     outcomes = []
     for fork in (False, True):
         _fork(monkeypatch, fork)
         with pytest.raises(api.SourceError) as caught:
             api.build(api.Project(project))
         outcomes.append(caught.value.diagnostics)
+    return outcomes
+
+
+def test_a_forked_build_reports_what_a_single_process_reports(project, write_deck,
+                                                              monkeypatch, forks):
+    """Rendering starts before the child's checks come back: a problem rendering trips over
+    (a missing image) must still be reported as the checks word it, at its line."""
+    write_deck("demo", cards=STARTER_CARDS + MISSING_PICTURE)
+    outcomes = _errors_alone_and_forked(project, monkeypatch)
     assert forks == [False, True]
     assert outcomes[0] == outcomes[1]
     assert any("absente.png" in d.message for d in outcomes[1])
@@ -275,12 +287,8 @@ def test_the_child_packs_even_when_both_sides_render_where_they_meet(project, wr
                                                                     monkeypatch):
     """The child finishes rendering a chunk this process has rendered too: its late
     rendering is skipped, and the child's package is the one kept (not packed again here)."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    write_deck("demo", cards=STARTER_CARDS + MANY)
-    _small_chunks(monkeypatch)
-    _fork(monkeypatch, False)
-    alone = _build(project)
-    _fork(monkeypatch, True)
+    alone = _built_alone(project, monkeypatch,
+                         lambda: write_deck("demo", cards=STARTER_CARDS + MANY))
     parent, real = os.getpid(), api.pack_notes
 
     def paced(notes, *args):  # the child renders four times slower: they meet mid-deck
@@ -303,20 +311,11 @@ MANY = "".join(f"""
 
 def test_a_child_dead_before_its_report_leaves_the_errors_as_one_process_words_them(
         project, write_deck, monkeypatch):
-    write_deck("demo", cards=STARTER_CARDS + """
-  - id: picture
-    question: Que montre l'image ? ![schéma](media/absente.png)
-    answer: Le supercalculateur Dojo.
-""")
+    write_deck("demo", cards=STARTER_CARDS + MISSING_PICTURE)
     monkeypatch.setattr(api, "check_and_count",
                         _dies_in_the_child(os.getpid(), api.check_and_count))
     _slow_here(monkeypatch)  # this process sees the child gone before rendering fails
-    outcomes = []
-    for fork in (False, True):
-        _fork(monkeypatch, fork)
-        with pytest.raises(api.SourceError) as caught:
-            api.build(api.Project(project))
-        outcomes.append(caught.value.diagnostics)
+    outcomes = _errors_alone_and_forked(project, monkeypatch)
     assert outcomes[0] == outcomes[1]
     assert any(d.file.name == "cards.yaml" and d.position and "absente.png" in d.message
                for d in outcomes[0])  # the checks' words, at the card's line
@@ -349,12 +348,7 @@ def test_a_full_disk_under_the_spool_leaves_no_child(project, write_deck, monkey
 
 @pytest.mark.parametrize("at", [1, 4, 9])
 def test_a_child_killed_at_any_chunk_changes_nothing(project, write_deck, monkeypatch, at):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    _full_deck(write_deck)
-    _small_chunks(monkeypatch)
-    _fork(monkeypatch, False)
-    alone = _build(project)
-    _fork(monkeypatch, True)
+    alone = _built_alone(project, monkeypatch, lambda: _full_deck(write_deck))
     packers: list[pack_child.Packer] = []
 
     class Kept(pack_child.Packer):

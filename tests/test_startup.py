@@ -66,6 +66,12 @@ def test_an_up_to_date_build_and_version_import_no_dataclasses(project, write_de
     assert run.stderr.strip().splitlines()[-2:] == ["[]", "['json']"]  # the build's record
 
 
+def _python(code: str) -> str:
+    """What `code` prints, run by a fresh interpreter."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout
+
+
 def test_the_pipeline_is_imported_with_the_collector_paused_then_frozen():
     """No collection while the pipeline is imported, nor for its objects after (frozen); the
     collector on again after, unless it was off before."""
@@ -73,9 +79,7 @@ def test_the_pipeline_is_imported_with_the_collector_paused_then_frozen():
             "seen = []; gc.callbacks.append(lambda phase, info: seen.append(phase))\n"
             "cli.api.build; print(gc.isenabled(), seen, gc.get_freeze_count() > 20_000)\n"
             "gc.disable(); cli._Lazy('flashcards.export').note_views; print(gc.isenabled())")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert run.stdout.split("\n")[:2] == ["True [] True", "False"]
+    assert _python(code).split("\n")[:2] == ["True [] True", "False"]
 
 
 def test_a_direct_command_runs_with_the_collector_paused(monkeypatch):
@@ -189,9 +193,7 @@ def test_a_coroutine_function_is_known_without_asyncio():
             "async def f(): pass\n"
             "def g(): pass\n"
             "print(_is_coroutine_function(f), _is_coroutine_function(g), 'asyncio' in sys.modules)")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert run.stdout.split() == ["True", "False", "False"]
+    assert _python(code).split() == ["True", "False", "False"]
 
 
 def test_every_other_name_is_the_backports_own():
@@ -211,9 +213,7 @@ def test_an_imported_backport_is_left_as_it_is():
     code = ("import sys, cached_property, flashcards.api, genanki\n"
             "print(sys.modules['cached_property'] is cached_property,"
             " type(genanki.Model._req).__module__, 'asyncio' in sys.modules)")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert run.stdout.split() == ["True", "cached_property", "True"]
+    assert _python(code).split() == ["True", "cached_property", "True"]
 
 
 _GENANKI = """
