@@ -340,8 +340,8 @@ def _render_plain_all(texts: list[str], french: bool) -> list[str]:
 class FieldRenderer:
     """`markdown_field` and `plain_field` for one language, with a cache of the texts met
     before (cleared whenever it has reached `CACHE_SIZE` texts, the ones of a batch all kept
-    till then: bounded, cheaper than an LRU).
-    Each method spells the lookup out: a shared helper would cost a call per field."""
+    till then: bounded, cheaper than an LRU). A build renders through the `*_many` methods;
+    the one-text methods serve single notes, exports and descriptions."""
 
     CACHE_SIZE = 8192
 
@@ -352,33 +352,23 @@ class FieldRenderer:
         self._plain: dict[str, str] = {}
 
     def markdown(self, text: str) -> str:
-        cache = self._markdown
-        found = cache.get(text)
-        if found is None:
-            if len(cache) >= self.CACHE_SIZE:
-                cache.clear()
-            found = cache[text] = _render_markdown(text, self.french, False)
-        return found
+        return self._cached(self._markdown, text, _render_markdown, self.french, False)
 
     def cloze(self, text: str) -> str:
         """A cloze note's `Text`: its `{{c1::…}}` gaps kept."""
-        cache = self._cloze
-        found = cache.get(text)
-        if found is None:
-            if len(cache) >= self.CACHE_SIZE:
-                cache.clear()
-            found = cache[text] = _render_markdown(text, self.french, True)
-        return found
+        return self._cached(self._cloze, text, _render_markdown, self.french, True)
 
     def plain(self, text: str) -> str:
-        cache = self._plain
+        return self._cached(self._plain, text, _render_plain, self.french)
+
+    def _cached(self, cache: dict[str, str], text: str, render: Callable[..., str],
+                *options: bool) -> str:
         found = cache.get(text)
         if found is None:
             if len(cache) >= self.CACHE_SIZE:
                 cache.clear()
-            found = cache[text] = _render_plain(text, self.french)
+            found = cache[text] = render(text, *options)
         return found
-
 
     def markdown_many(self, texts: list[str]) -> list[str]:
         """`[self.markdown(text) for text in texts]`, rendered together: cheaper."""
