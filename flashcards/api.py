@@ -44,7 +44,7 @@ from flashcards.notetypes import NOTETYPES
 from flashcards.pack import CHUNK, DeckPacker, PackedNote, collection_stamp, pack_notes
 from flashcards.pack_child import Packer
 from flashcards.project import Project, UsageError, deck_name_key
-from flashcards.safety import check_description, check_markup, check_style
+from flashcards.safety import check_description, check_markup, check_style, removed_markup
 from flashcards.subdecks import note_decks
 from flashcards.validate import DeckSources, load_deck
 from flashcards.write import (
@@ -124,9 +124,10 @@ def check_deck(deck: PreparedDeck, *, lint_on_second_core: bool = False) -> Repo
     report.extend(lint_facts(sources))
     report.extend(_media_problems(sources, notes))
     report.extend(check_markup(notes))
-    deck_yaml = sources.documents["deck.yaml"]
-    report.extend(check_description(deck_yaml.path, sources.config.description,
-                                    deck_yaml.position(("description",))))
+    if removed_markup(sources.config.description):  # its position costs a positional parse
+        deck_yaml = sources.documents["deck.yaml"]
+        report.extend(check_description(deck_yaml.path, sources.config.description,
+                                        deck_yaml.position(("description",))))
     report.extend(check_style(sources.root, STYLE_FILE))
     report.diagnostics[linted_at:linted_at] = linting.result()  # in its place, as before
     return report

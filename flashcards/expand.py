@@ -117,14 +117,28 @@ def builtin_templates(language: str) -> tuple[Document | None, tuple[Template, .
     return doc, tuple(parsed.templates)
 
 
+@cache
+def _builtin_origins(language: str) -> tuple[str, ...]:
+    """The `file:line` of each built-in template of `language`: the lines found by scanning
+    the file (as `DeckSources.locate` does), without a positional parse (PyYAML) but where
+    the scan cannot tell."""
+    doc, builtins = builtin_templates(language)
+    if doc is None:
+        return ("built-in",) * len(builtins)
+    lines = doc.item_lines("templates")
+    if lines is None or len(lines) != len(builtins):
+        positions = [doc.position(("templates", i)) for i in range(len(builtins))]
+        lines = [position.line if position else 0 for position in positions]
+    return tuple(f"{doc.path}:{line}" if line else "built-in" for line in lines)
+
+
 def templates_for(sources: DeckSources) -> list[tuple[Template, str]]:
     """Built-in templates then the deck's own, a deck template replacing a built-in by id;
     each with the `file:line` it comes from."""
-    doc, builtins = builtin_templates(sources.config.language)
+    language = sources.config.language
     chosen: dict[str, tuple[Template, str]] = {}
-    for i, template in enumerate(builtins):
-        position = doc.position(("templates", i)) if doc else None
-        where = f"{doc.path}:{position.line}" if doc and position else "built-in"
+    for template, where in zip(builtin_templates(language)[1], _builtin_origins(language),
+                               strict=True):
         chosen[template.id] = (template, where)
     for i, template in enumerate(sources.templates.templates):
         chosen[template.id] = (template, sources.origin("templates.yaml", ("templates", i)))

@@ -19,11 +19,6 @@ import yaml_rs
 
 from flashcards.diagnostics import Diagnostic, Position, SourceError, shown_path
 
-try:  # libyaml's parser is ~6x faster; the pure-Python one behaves the same.
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 32
 _PLAIN_TAGS = {
@@ -34,7 +29,6 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
-_CONSTRUCTOR = yaml.SafeLoader("")
 _NO_ALIASES = yaml_rs.AliasLimits(max_alias_expansions_per_anchor=0, max_replay_stack_depth=0,
                                   max_total_replayed_events=0)
 _CONTAINERS = (dict, list)
@@ -47,6 +41,19 @@ _ASCII_CONTROLS = bytes([*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7
 _C1_CONTROLS = re.compile(b"\xc2[\x80-\x84\x86-\x9f]")  # U+0080-U+009F but NEL, in UTF-8
 
 Path_ = tuple[str | int, ...]
+
+
+# PyYAML is loaded only when a positional parse needs it (`lazy_modules`).
+@cache
+def _loader() -> type[yaml.SafeLoader]:
+    """libyaml's parser (~6x faster) when PyYAML was built with it; the pure-Python one
+    behaves the same."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@cache
+def _constructor() -> yaml.SafeLoader:
+    return yaml.SafeLoader("")
 
 
 @dataclass
@@ -88,7 +95,7 @@ class Document:
     def _locate(self) -> None:
         self._values, self._keys = {}, {}
         try:
-            node = yaml.compose(self.source_text(), Loader=_Loader)
+            node = yaml.compose(self.source_text(), Loader=_loader())
         except yaml.YAMLError:
             return
         if node is not None:
@@ -404,7 +411,7 @@ def load_yaml_positional(path: Path, text: str | None = None) -> Document:
     """The slow path: PyYAML's composer with our walker, positions recorded as it goes."""
     text = read_text(path) if text is None else text
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_loader())
     except yaml.MarkedYAMLError as exc:
         raise SourceError([_syntax_error(path, exc, text)]) from None
     except yaml.YAMLError as exc:
@@ -520,7 +527,7 @@ class _Walker:
         if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
             return node.value  # dates stay as written
         try:
-            value = _CONSTRUCTOR.construct_object(node)
+            value = _constructor().construct_object(node)
             if type(value) is int and value.bit_length() > 14_000:
                 str(value)  # a ValueError when too long to be text (0x followed by 3,600 f)
             return value
