@@ -476,9 +476,9 @@ def _let_go(sources: DeckSources, *files: str) -> None:
     from flashcards.models import CardsFile, FactsFile
 
     if "cards.yaml" in files:
-        sources.cards = CardsFile()
+        sources.cards = CardsFile.model_construct()
     if "facts.yaml" in files:
-        sources.facts = FactsFile()
+        sources.facts = FactsFile.model_construct()
     for file in files:
         doc = sources.documents.get(file)
         if doc is not None:

@@ -97,9 +97,10 @@ def validated_items(items: ListItems, model: type[BaseModel], first: int, stop: 
 
 
 def whole(model: type[M], validated: list[Any]) -> M:
-    """The file's model, of its items' models."""
+    """The file's model, of its items' models (valid: not validated again, which would walk
+    every item and build the file model's validator)."""
     name, _ = _list_field(model)  # type: ignore[misc]
-    return model.model_validate({name: validated})
+    return model.model_construct(**{name: validated})
 
 
 def validate_items(model: type[M], data: Any) -> tuple[M | None, list[Any]] | None:
@@ -127,4 +128,4 @@ def validate_items(model: type[M], data: Any) -> tuple[M | None, list[Any]] | No
     if errors:
         return None, errors
     share_fields_sets(validated, {})
-    return model.model_validate({name: validated}), []
+    return model.model_construct(**{name: validated}), []

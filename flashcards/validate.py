@@ -43,9 +43,10 @@ class DeckSources:
     slug: str
     root: Path
     config: DeckConfig
-    cards: CardsFile = field(default_factory=CardsFile)
-    facts: FactsFile = field(default_factory=FactsFile)
-    templates: TemplatesFile = field(default_factory=TemplatesFile)
+    # Empty files made without validation, which would build their validators (`models`)
+    cards: CardsFile = field(default_factory=CardsFile.model_construct)
+    facts: FactsFile = field(default_factory=FactsFile.model_construct)
+    templates: TemplatesFile = field(default_factory=TemplatesFile.model_construct)
     documents: dict[str, Document] = field(default_factory=dict)
     # The notes of a big cards.yaml or facts.yaml, made as it was loaded on two cores
     # (halves.py), with the list of models they were made of, until `expand` takes them.
@@ -283,9 +284,9 @@ def load_deck(root: Path) -> DeckSources:
         slug=root.name,
         root=root,
         config=models["deck.yaml"],
-        cards=models.get("cards.yaml") or CardsFile(),
-        facts=models.get("facts.yaml") or FactsFile(),
-        templates=models.get("templates.yaml") or TemplatesFile(),
+        cards=models.get("cards.yaml") or CardsFile.model_construct(),
+        facts=models.get("facts.yaml") or FactsFile.model_construct(),
+        templates=models.get("templates.yaml") or TemplatesFile.model_construct(),
         documents=documents,
     )
     for file, models_of in (("cards.yaml", sources.cards.cards),
@@ -309,9 +310,9 @@ def _made_of(file: str, root: Path, models: dict[str, Any], documents: dict[str,
         return partial(expand.made_card_notes, name)
     if not report.ok or models.get("deck.yaml") is None:
         return None
+    templates = models.get("templates.yaml") or TemplatesFile.model_construct()
     context = DeckSources(slug=root.name, root=root, config=models["deck.yaml"],
-                          templates=models.get("templates.yaml") or TemplatesFile(),
-                          documents=dict(documents))
+                          templates=templates, documents=dict(documents))
     return partial(expand.made_fact_notes, context, name)
 
 

@@ -45,6 +45,7 @@ def test_valid_files_give_the_same_models_and_free_the_parsed_items(model, data)
     expected, _ = _whole(model, copy.deepcopy(data))
     value, errors = validate_items(model, data)
     assert errors == [] and value == expected
+    assert value.model_fields_set == expected.model_fields_set
     items, expected_items = next(iter(value)), next(iter(expected))
     assert [m.model_fields_set for m in items[1]] == \
         [m.model_fields_set for m in expected_items[1]]

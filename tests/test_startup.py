@@ -44,6 +44,30 @@ def test_a_build_imports_no_asyncio(project, write_deck):
     assert run.stderr.strip().splitlines()[-1] == "[]"
 
 
+_BUILT_MODELS = """
+import sys
+from flashcards.cli import main
+from flashcards import models
+sys.argv = ["flashcards", "build"]
+main()
+print(sorted(name for name, value in vars(models).items() if isinstance(value, type)
+             and issubclass(value, models.Strict) and value.__pydantic_complete__),
+      file=sys.stderr)
+"""
+
+
+def test_a_deck_of_cards_builds_no_validator_of_facts_or_templates(project, write_deck):
+    """Validators are built on first use (`defer_build`): a deck without facts or templates
+    of its own never builds theirs."""
+    write_deck("demo", cards=STARTER_CARDS)
+    run = subprocess.run([sys.executable, "-c", _BUILT_MODELS], capture_output=True,
+                         text=True, cwd=project)
+    assert run.returncode == 0, run.stderr
+    built = run.stderr.strip().splitlines()[-1]
+    assert "'DeckConfig'" in built
+    assert "Fact" not in built and "Template" not in built
+
+
 _UP_TO_DATE = """
 import sys
 from flashcards.cli import main
@@ -256,7 +280,8 @@ def test_the_published_schemas_are_the_models():
 
 
 @pytest.mark.parametrize("make", [
-    lambda: DeckConfig(name="A"), CardsFile, FactsFile, TemplatesFile, Subdecks])
+    lambda: DeckConfig(name="A"), CardsFile, FactsFile, TemplatesFile, Subdecks,
+    CardsFile.model_construct, FactsFile.model_construct, TemplatesFile.model_construct])
 def test_each_model_gets_empty_defaults_of_its_own(make):
     first, second = make(), make()
     for name, info in type(first).model_fields.items():
