@@ -1,3 +1,3 @@
-from flashcards.cli import main
+from flashcards.cli import run
 
-main()
+run()

@@ -474,6 +474,25 @@ def _run_direct(run: Callable[..., None], decks: list[str], *, json_output: bool
         raise Exit(1) from None
 
 
+def run() -> None:
+    """The `flashcards` command: `main`, then, once it has succeeded, the process ends
+    without tearing the interpreter down (module by module, every object freed one at a
+    time: ~10 ms of a small build, ~15 ms after a big one), as a short-lived command can."""
+    main()
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return  # the interpreter's end waits for them
+    import atexit
+
+    atexit._run_exitfuncs()  # what the interpreter's end runs first (pools' shutdowns)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # the interpreter's end reports it, as it would have
+    os._exit(0)
+
+
 def main() -> None:
     call = direct_command(sys.argv[1:])
     if call is not None:
