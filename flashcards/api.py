@@ -276,17 +276,18 @@ class StagedDeck:
 
 
 def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds_dir: Path,
-               *, new_notetype_version: bool = False, packer: Packer | None = None
-               ) -> StagedDeck:
+               *, new_notetype_version: bool = False, packer: Packer | None = None,
+               note_decks: dict[str, str] | None = None) -> StagedDeck:
     """Render, plan and pack `deck` into `staging`, a chunk of notes at a time (with
     `packer`, a forked child still checking the deck renders chunks from the end and packs
     them with those this process sends; it must report no error before the package is
-    made); the lock it will leave behind is returned, not written."""
+    made); the lock it will leave behind is returned, not written. `note_decks`: the
+    notes' decks, when found before the cards' models were let go."""
     from flashcards.media import MediaPacker
 
     notes, config, root = deck.notes, deck.sources.config, deck.sources.root
     child = packer if packer is not None and packer.alive else None
-    decks = _note_decks(deck.sources, notes)
+    decks = _note_decks(deck.sources, notes) if note_decks is None else note_decks
     # Packing needs only the notes: the models go (with a child, the facts once it has
     # reported: should it fail first, this process checks the deck itself, facts included).
     _let_go(deck.sources, *(["cards.yaml"] if child else ["cards.yaml", "facts.yaml"]))
@@ -433,6 +434,11 @@ def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: i
                         seeds_dir: Path, new_notetype_version: bool) -> StagedDeck:
     """Check `deck`, and pack it into `staging` once valid. A big deck is checked in a forked
     child while this process renders and plans it; the child then writes the database."""
+    # The notes' decks found, and the cards' models (which checks do not need) let go,
+    # before the fork: after it, each memory page that these touch is copied first (~3x
+    # the time: ~30 ms at 20,000 cards).
+    note_decks = _note_decks(deck.sources, deck.notes)
+    _let_go(deck.sources, "cards.yaml")
     packer = Packer(deck.sources.config.name, deck.notes, partial(check_and_count, deck),
                     partial(render_notes, deck),
                     staging / f"{deck.slug}.anki2", staging / f"{deck.slug}.spool")
@@ -441,7 +447,8 @@ def _checked_and_staged(deck: PreparedDeck, staging: Path, out_dir: Path, now: i
             checked(deck, check_deck(deck))
         try:
             staged = stage_deck(deck, staging, out_dir, now, seeds_dir, packer=packer,
-                                new_notetype_version=new_notetype_version)
+                                new_notetype_version=new_notetype_version,
+                                note_decks=note_decks)
         except Exception:  # the checks say what is wrong, as if they had run first
             if packer.forked:
                 _checked_by_child(deck, packer)

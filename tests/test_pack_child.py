@@ -429,3 +429,21 @@ def test_decks_built_side_by_side_do_not_fork_again(project, write_deck, monkeyp
     assert log.read_text().split() == ["False", "False"]
     api.build(api.Project(project), ["one"], workers=1, new_notetype_version=True)
     assert log.read_text().split() == ["False", "False", "True"]
+
+
+def test_the_child_is_forked_without_the_cards_models(project, write_deck, monkeypatch,
+                                                       forks, tmp_path):
+    """The cards' models (not needed to check) are let go before the fork, where freeing
+    them does not copy the pages it writes; their subdecks were read first."""
+    alone = _built_alone(project, monkeypatch, lambda: _full_deck(write_deck))
+    seen, real = tmp_path / "seen", api.check_and_count
+
+    def recorded(deck):
+        seen.write_text(f"{len(deck.sources.cards.cards)} {len(deck.sources.facts.facts)}")
+        return real(deck)
+
+    monkeypatch.setattr(api, "check_and_count", recorded)
+    assert _build(project) == alone  # subdecks by kind included
+    assert forks == [False, True]
+    cards, facts = map(int, seen.read_text().split())
+    assert cards == 0 and facts > 0
