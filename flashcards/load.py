@@ -382,11 +382,10 @@ class ListItems:
         """Items `first` to `stop` (excluded), parsed as `load_yaml` would parse them in the
         whole file; None when this slice does not show that they would be."""
         start, end = self.starts[first], self.starts[stop]
-        try:
-            items = yaml_rs.loads(self.raw[start:end].decode("utf-8"), parse_datetime=False,
-                                  alias_limits=_NO_ALIASES)
-        except (yaml_rs.YAMLDecodeError, UnicodeDecodeError, ValueError, OverflowError,
-                RecursionError):
+        try:  # from the bytes: ~10 % faster than decoding them for `loads` to encode again
+            items = yaml_rs.load(self.raw[start:end], parse_datetime=False,
+                                 alias_limits=_NO_ALIASES, encoder_errors="strict")
+        except (yaml_rs.YAMLDecodeError, ValueError, OverflowError, RecursionError):
             return None
         if type(items) is not list or len(items) != stop - first:
             return None

@@ -177,3 +177,17 @@ def test_plain_files_are_read_by_slices(tmp_path, monkeypatch):
     assert a.model_fields_set is c.model_fields_set  # one set, not one per card
     assert b.model_fields_set == {"id", "type", "text"}
     assert doc.item_lines("cards") == [3, 8, 12] and doc.data is None
+
+
+def test_a_slice_that_is_not_utf8_is_not_parsed(tmp_path):
+    """Slices are parsed from their bytes: one that is not UTF-8 gives nothing (the whole-file
+    way then says where), never characters made up for the bytes."""
+    from flashcards.load import ListItems
+
+    path = tmp_path / "cards.yaml"
+    path.write_bytes(b"cards:\n  - id: a\n    question: Q\n    answer: R\n"
+                     b"  - id: b\n    question: Caf\xe9\n    answer: R\n")
+    items = ListItems.read(path, "cards")
+    assert items is not None and items.lines == [2, 5]
+    assert items.parse(0, 1) == [{"id": "a", "question": "Q", "answer": "R"}]
+    assert items.parse(1, 2) is None and items.parse(0, 2) is None
