@@ -1,0 +1,140 @@
+"""A chunk's rows travel flat (one list of values for its notes, one for its cards), by
+marshal when they are plain values, and are inserted many rows a statement: the database must
+be byte for byte the one written a row a statement, and every message must arrive as sent."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import pytest
+from genanki.apkg_schema import APKG_SCHEMA
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flashcards import pack, pack_child
+from flashcards.models import CardType
+from flashcards.pack import CARD_WIDTH, NOTE_WIDTH, CollectionWriter
+
+# Texts that SQLite's integer affinity (sfld) turns into numbers, and texts it keeps.
+_TEXTS = st.one_of(st.text(max_size=30), st.integers(-10**6, 10**6).map(str),
+                   st.sampled_from(["1.5", " 7", "0x1f", "1e3", "\x1f", "é\u202f?", ""]))
+_INTS = st.integers(-2**63, 2**63 - 1)
+_NOTE = st.tuples(st.integers(0, 2**40), _TEXTS, _INTS, _INTS, _TEXTS, _TEXTS, _TEXTS)
+_CARD = st.tuples(st.integers(0, 2**40), _INTS, _INTS, _INTS, _INTS, _INTS)
+
+
+def _unique_ids(rows: list[tuple]) -> list[tuple]:
+    seen: set[int] = set()
+    return [row for row in rows if not (row[0] in seen or seen.add(row[0]))]
+
+
+def _written(folder: Path, name: str, chunks: list[tuple[list[tuple], list[tuple]]],
+             many: bool) -> bytes:
+    """The database of `chunks` written many rows a statement (flat rows, as packing does)
+    or one row a statement (the general way: one INSERT a row)."""
+    database = folder / name
+    writer = CollectionWriter(database)
+    for notes, cards in chunks:
+        if many:
+            writer.add([v for row in notes for v in row], [v for row in cards for v in row])
+        else:
+            writer.cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')",
+                                      notes)
+            writer.cursor.executemany(
+                "INSERT INTO cards VALUES(?,?,?,?,?,-1,0,0,?,0,0,0,0,0,0,0,0,'')", cards)
+    writer.connection.commit()
+    writer.close()
+    return database.read_bytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 260), min_size=1, max_size=4), st.data())
+def test_many_rows_a_statement_write_the_same_bytes(sizes: list[int], data) -> None:
+    notes = _unique_ids(data.draw(st.lists(_NOTE, min_size=sum(sizes), max_size=sum(sizes))))
+    cards = _unique_ids(data.draw(st.lists(_CARD, max_size=sum(sizes) * 3)))
+    chunks, start = [], 0
+    for size in sizes:  # rows spread over chunks, the cards in proportion
+        stop = start + size
+        chunks.append((notes[start:stop], cards[start * 3:stop * 3]))
+        start = stop
+    with tempfile.TemporaryDirectory() as folder:
+        many = _written(Path(folder), "many.anki2", chunks, many=True)
+        one = _written(Path(folder), "one.anki2", chunks, many=False)
+    assert many == one
+
+
+def test_the_statements_hold_at_most_999_parameters() -> None:
+    """SQLite before 3.32 takes no more (the limit packing relies on everywhere)."""
+    for inserts, width in ((pack._NOTE_INSERTS, NOTE_WIDTH), (pack._CARD_INSERTS, CARD_WIDTH)):
+        assert [size for size, _ in inserts][-1] == 1
+        for size, statement in inserts:
+            assert statement.count("?") == size * width <= 999
+            connection = sqlite3.connect(":memory:")
+            connection.executescript(APKG_SCHEMA)
+            connection.execute(statement, list(range(size * width)))  # a valid statement
+            connection.close()
+
+
+_PLAIN = st.recursive(
+    st.one_of(st.none(), st.booleans(), _INTS, st.integers(), _TEXTS, st.binary(max_size=8),
+              st.floats(allow_nan=False)),
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.tuples(inner, inner),
+                            st.dictionaries(_TEXTS, inner, max_size=4)),
+    max_leaves=30)
+
+
+class _Text(str):
+    pass
+
+
+def _shape(value: object) -> object:
+    """`value` with every container's and scalar's exact type, for an exact comparison."""
+    if isinstance(value, list | tuple):
+        return type(value), [_shape(v) for v in value]
+    if isinstance(value, dict):
+        return dict, [(_shape(k), _shape(v)) for k, v in value.items()]
+    return type(value), value
+
+
+@pytest.fixture(scope="module")
+def channel():
+    with tempfile.TemporaryDirectory() as folder:
+        spool = Path(folder) / "spool"
+        spool.touch()
+        read, write = os.pipe()
+        outbox = pack_child.Channel(spool, write, sending=True)
+        inbox = pack_child.Channel(spool, read, sending=False)
+        yield outbox, inbox
+        outbox.close()
+        inbox.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PLAIN, st.booleans())
+def test_a_message_arrives_as_sent(channel, message: object, plain: bool) -> None:
+    outbox, inbox = channel
+    outbox.send(message, plain=plain)
+    assert _shape(inbox.receive()) == _shape(message)
+
+
+@pytest.mark.parametrize("odd", [_Text("x"), pathlib.PurePosixPath("media/a.png"),
+                                 CardType.CLOZE])
+def test_a_message_marshal_cannot_send_goes_by_pickle(channel, odd: object) -> None:
+    outbox, inbox = channel
+    message = ("rows", 1, [1, "a", (2, {"b": [odd]})])
+    outbox.send(message, plain=True)
+    received = inbox.receive()
+    assert received == message and type(received[2][2][1]["b"][0]) is type(odd)
+
+
+def test_a_damaged_marshalled_message_ends_the_conversation(channel) -> None:
+    outbox, inbox = channel
+    outbox.file.write(b"\xff\x00")
+    outbox.file.flush()
+    os.write(outbox.fd, pack_child._HEADER.pack(2, pack_child._MARSHAL))
+    with pytest.raises(EOFError):
+        inbox.receive()
