@@ -239,14 +239,34 @@ def _cloze_ordinals(model: genanki.Model) -> Ordinals:
     indexes = [next((i for i, f in enumerate(model.fields) if f["name"] == name), -1)
                for name in names]
 
+    findall = _CLOZE_REFERENCE.findall
+    # The cards depend only on the cloze numbers met, in their order (the order of a set
+    # depends on the order of its insertions): worked out once per sequence of numbers.
+    known: dict[tuple[str, ...], list[int]] = {}
+
     def ordinals(fields: Sequence[str]) -> list[int]:
-        found: set[int] = set()
-        for index in indexes:
-            value = fields[index] if index >= 0 else ""
-            found.update(int(m) - 1 for m in _CLOZE_REFERENCE.findall(value) if int(m) > 0)
-        return list(found)
+        if len(indexes) == 1 and indexes[0] >= 0:
+            numbers = tuple(findall(fields[indexes[0]]))
+        else:
+            numbers = tuple(m for i in indexes if i >= 0 for m in findall(fields[i]))
+        found = known.get(numbers)
+        if found is None:
+            found = _cloze_cards(numbers)
+            if len(known) < _KNOWN_CLOZES:
+                known[numbers] = found
+        return found
 
     return ordinals
+
+
+_KNOWN_CLOZES = 4096
+
+
+def _cloze_cards(numbers: Iterable[str]) -> list[int]:
+    """genanki's ordinals for the cloze numbers met in a note, in their order."""
+    found: set[int] = set()
+    found.update(int(m) - 1 for m in numbers if int(m) > 0)
+    return list(found)
 
 
 @dataclass(frozen=True)
@@ -333,17 +353,19 @@ class NoteRows:
         for due, note in enumerate(notes, first_due):
             model_id, sort_field, ordinals = kinds[note.type]
             note_id = note.id
-            nid, mod = note_ids[note_id], note_mods[note_id]
+            nid = note_ids[note_id]
+            mod = note_mods[note_id]
             tags = note.tags
-            extra = extra_tags.get(note_id)
-            if extra or len(tags) > 1:
-                tags = sorted({*tags, *(extra or ())})
+            if len(tags) > 1 or (extra_tags and note_id in extra_tags):
+                tags = sorted({*tags, *extra_tags.get(note_id, ())})
             fields = note.fields
             add_note((nid, note.guid, model_id, mod, f" {' '.join(tags)} ",
                       "\x1f".join(fields), fields[sort_field]))
             did = deck_ids[decks[note_id]] if decks and note_id in decks else main_id
-            for i, ordinal in enumerate(ordinals(fields), 1):
-                add_cards((nid + i, nid, did, ordinal, mod, due))
+            card_id = nid
+            for ordinal in ordinals(fields):
+                card_id += 1
+                add_cards((card_id, nid, did, ordinal, mod, due))
         return note_values, card_values
 
     def head(self, description_html: str, stamp: int) -> CollectionHead:

@@ -10,6 +10,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+import genanki
 import pytest
 from genanki.apkg_schema import APKG_SCHEMA
 from hypothesis import given, settings
@@ -17,7 +18,8 @@ from hypothesis import strategies as st
 
 from flashcards import pack, pack_child
 from flashcards.models import CardType
-from flashcards.pack import CARD_WIDTH, NOTE_WIDTH, CollectionWriter
+from flashcards.notetypes import NOTETYPES
+from flashcards.pack import CARD_WIDTH, NOTE_WIDTH, CollectionWriter, _Model
 
 # Texts that SQLite's integer affinity (sfld) turns into numbers, and texts it keeps.
 _TEXTS = st.one_of(st.text(max_size=30), st.integers(-10**6, 10**6).map(str),
@@ -138,3 +140,32 @@ def test_a_damaged_marshalled_message_ends_the_conversation(channel) -> None:
     os.write(outbox.fd, pack_child._HEADER.pack(2, pack_child._MARSHAL))
     with pytest.raises(EOFError):
         inbox.receive()
+
+
+_CLOZE_TEXTS = st.lists(st.one_of(
+    st.sampled_from(["{{c1::a}}", "{{c2::b}}", "{{c0::z}}", "{{c9::y}}", "{{c17::q}}", "{{c1::",
+                     "}}", "{{c", "::", "x", "\n", "{{c3::{{c4::d}}}}"]),
+    st.integers(0, 40).map(lambda n: f"{{{{c{n}::t}}}}"), st.text(max_size=4)),
+    max_size=10).map("".join)
+
+
+def _cloze_models() -> list[genanki.Model]:
+    """The cloze notetype, and models naming several fields, or a field they lack."""
+    fields = [{"name": name} for name in ("Text", "Extra", "Source")]
+    return [_Model(NOTETYPES[CardType.CLOZE], 0)] + [
+        genanki.Model(1, "m", fields=fields, model_type=genanki.Model.CLOZE,
+                      templates=[{"name": "c", "qfmt": front, "afmt": "{{FrontSide}}"}])
+        for front in ("{{cloze:Text}}<%cloze:Extra%>", "{{cloze:Text}}{{cloze:Missing}}",
+                      "{{cloze:Missing}}")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_CLOZE_TEXTS, _CLOZE_TEXTS, _CLOZE_TEXTS), min_size=1, max_size=12))
+def test_cloze_ordinals_are_genankis(texts: list[tuple[str, str, str]]) -> None:
+    """Each sequence of cloze numbers met once worked out, then remembered: the cards are
+    genanki's own, in its order (a set's, which depends on the order numbers come in)."""
+    texts = [("{{c9::a}}{{c1::b}}", "", "{{c2::c}}"), ("{{c1::b}}{{c9::a}}", "", ""), *texts]
+    for model in _cloze_models():
+        ordinals = pack._cloze_ordinals(model)
+        for fields in texts * 2:  # the second time, remembered
+            assert ordinals(fields) == pack.card_ordinals(model, fields)
