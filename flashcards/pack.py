@@ -215,12 +215,17 @@ def _front_back_ordinals(model: genanki.Model) -> Ordinals:
     # A front/back note's cards depend only on which fields are empty: ask genanki once per
     # pattern of empty fields.
     known: dict[tuple[bool, ...], list[int]] = {}
+    filled: list[list[int]] = []  # the cards of a note without an empty field, once known
 
     def ordinals(fields: Sequence[str]) -> list[int]:
+        if filled and "" not in fields:
+            return filled[0]
         key = tuple(map(bool, fields))
         found = known.get(key)
         if found is None:
             found = known[key] = card_ordinals(model, fields)
+            if all(key):
+                filled.append(found)
         return found
 
     return ordinals
