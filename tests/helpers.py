@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -64,6 +66,12 @@ def add_media(deck: Path, files: dict[str, bytes]) -> Path:
     for name, data in files.items():
         (media / name).write_bytes(data)
     return media
+
+
+def run_python(code: str, cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`code` run by a fresh interpreter in `cwd`, with `argv` as its arguments."""
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                          cwd=cwd)
 
 
 def run_cli(*args: str):

@@ -3,10 +3,7 @@ after what that end would do first: the exit handlers, the output flushed."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from tests.helpers import STARTER_CARDS
+from tests.helpers import STARTER_CARDS, run_python
 
 _RUN = """
 import atexit, os, sys
@@ -24,14 +21,9 @@ run()
 """
 
 
-def _run(project, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", _RUN, *argv], capture_output=True, text=True,
-                          cwd=project)
-
-
 def test_a_build_ends_without_teardown_after_exit_handlers_and_output(project, write_deck):
     write_deck("demo", cards=STARTER_CARDS)
-    done = _run(project, "build")
+    done = run_python(_RUN, project, "build")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-2:] == [done.stdout.splitlines()[-2], "exit handler ran"]
     assert "demo:" in done.stdout and (project / "dist" / "demo.apkg").exists()
@@ -40,7 +32,7 @@ def test_a_build_ends_without_teardown_after_exit_handlers_and_output(project, w
 
 def test_a_failed_command_ends_as_usual(project, write_deck):
     write_deck("demo", cards="cards:\n  - id: a\n    question: Q\n")
-    done = _run(project, "build")
+    done = run_python(_RUN, project, "build")
     assert done.returncode == 1
     assert "cards.yaml:2" in done.stdout + done.stderr
     assert "exit handler ran" in done.stdout and "torn down" in done.stderr
@@ -57,6 +49,5 @@ def test_a_build_with_a_thread_still_running_waits_for_it(project, write_deck):
             "threading.Thread(target=late).start()\n"
             "sys.argv = ['flashcards', 'build']\n"
             "from flashcards.cli import run; run()\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=project)
+    done = run_python(code, project)
     assert done.returncode == 0 and done.stdout.splitlines()[-1] == "thread done"

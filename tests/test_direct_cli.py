@@ -8,7 +8,6 @@ import inspect
 import io
 import json
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,7 @@ from typer.testing import CliRunner
 
 from flashcards import cli
 from flashcards.cli_app import app
-from tests.helpers import STARTER_CARDS
+from tests.helpers import STARTER_CARDS, run_python
 
 Outcome = tuple[int, str, str]
 
@@ -161,8 +160,7 @@ def test_build_validate_and_lint_never_import_typer_or_rich(project, write_deck)
             "    sys.argv = ['flashcards', *argv]; main()\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich', 'click'}),"
             " file=sys.stderr)")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=project)
+    run = run_python(code, project)
     assert run.returncode == 0, run.stderr
     assert run.stderr.strip().splitlines()[-1] == "[]"
 

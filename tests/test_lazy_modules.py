@@ -4,14 +4,13 @@ it, and everything that uses it gets the real module's behaviour."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from flashcards import expand
 from flashcards.load import load_yaml_positional
-from tests.helpers import STARTER_CARDS
+from tests.helpers import STARTER_CARDS, run_python
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,8 +36,7 @@ facts:
 
 
 def _loaded_yaml(project: Path, *argv: str) -> tuple[subprocess.CompletedProcess[str], str]:
-    run = subprocess.run([sys.executable, "-c", _BUILD, *argv], capture_output=True,
-                         text=True, cwd=project)
+    run = run_python(_BUILD, project, *argv)
     return run, run.stderr.strip().splitlines()[-1]
 
 
@@ -76,7 +74,7 @@ print("ok")
 
 
 def test_the_stand_in_hands_on_the_real_module():
-    run = subprocess.run([sys.executable, "-c", _STAND_IN], capture_output=True, text=True)
+    run = run_python(_STAND_IN, REPO)
     assert run.stdout.strip() == "ok", run.stderr
 
 
