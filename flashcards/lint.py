@@ -271,6 +271,157 @@ def _note_problems(note: NoteSpec, french: bool) -> list[Problem]:
 Finding = tuple[NoteSpec, Problem]
 
 
+def _notes_problems(notes: Sequence[NoteSpec], french: bool) -> Iterable[Finding]:
+    """`_note_problems` of every note, in order: asked only of the notes `_suspects` names."""
+    for i in _suspects(notes, french):
+        note = notes[i]
+        for problem in _note_problems(note, french):
+            yield note, problem
+
+
+# What `str.strip` and `str.split` take for spaces (tested), with the marks `_asks_yes_no`
+# strips.
+_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004" \
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_SPACES_DOTS = _SPACES + ".!"
+
+
+def _suspects(notes: Sequence[NoteSpec], french: bool) -> list[int]:
+    """The indices, in order, of the notes in which `_note_problems` may find something (the
+    others have nothing to find), told from the texts of all notes untagged and folded at
+    once, with the pre-checks of each rule."""
+    fields = [note.fields for note in notes]
+    questions = [f.get("Question", "") for f in fields]
+    asked = _untagged_many(questions)
+    answers = _untagged_many([f.get("Answer", "") for f in fields], fold=True)
+    texts = [f.get("Text", "") for f in fields]
+    found = _gap_suspects(texts)
+    if french:
+        found |= _typography_suspects(fields, texts)
+    reverse, forms = CardType.REVERSE, _ASKED
+    for i, (kind, question, asked_folded, answer, written) in enumerate(zip(
+            [note.type for note in notes], asked, _casefolded(asked), answers, questions,
+            strict=True)):
+        if answer or question:
+            if (len(answer) > 2 * MAX_ANSWER_WORDS and _may_be_long(answer)) or (
+                    kind is not reverse and (question.lstrip()[:1] in _YES_NO_FIRST
+                                             or answer.strip(_SPACES_DOTS) in _YES_NO_ANSWERS)):
+                found.add(i)
+                continue
+            if answer and _may_give_answer(asked_folded, answer):
+                found.add(i)
+                continue
+        if written and kind in forms and (  # `_question_form`
+                "[" in written or "<" in written or question.rstrip()[-1:] not in _ENDS):
+            found.add(i)
+    return sorted(found)
+
+
+_ENDS = ("", "?", ":", "…")
+
+
+def _may_give_answer(question: str, answer: str) -> bool:
+    """False where `_gives_answer(question, answer)` is: a word of the answer is no part of
+    the question (its last word first: the one most often telling)."""
+    last = answer.rsplit(None, 1)[-1:]
+    if last and last[0].isalnum() and last[0] not in question:
+        return False
+    for token in answer.split():
+        if token.isalnum() and token not in question:
+            return False
+    return True
+
+
+def _may_be_long(answer: str) -> bool:
+    """False where `answer-length` finds nothing in the folded, untagged `answer` (spaces
+    not collapsed: casefolding never shortens a text, collapsing never lengthens one)."""
+    return len(answer) > MAX_ANSWER_CHARS or len(_words_of(answer)) > MAX_ANSWER_WORDS
+
+
+# CLOZE_GAP for texts joined by NUL: the gaps of each text, none across two.
+_GAP_IN_TEXT = re.compile(r"\{\{c(\d+)::([^\0]*?)(?:::([^\0]*?))?\}\}")
+
+
+def _gap_suspects(texts: list[str]) -> set[int]:
+    """The indices of the notes in which `_gap_length` finds something, or more: the gaps
+    of all texts found and their words counted at once."""
+    joined = _NUL.join(texts)
+    if "{{c" not in joined:
+        return set()
+    if joined.count(_NUL) == len(texts) - 1 and all(  # no text holds a NUL
+            len(hidden) <= MAX_GAP_WORDS for hidden in _texts_words(
+                [gap.split("::")[0] for _number, gap, _hint in _GAP_IN_TEXT.findall(joined)])):
+        return set()
+    return {i for i, text in enumerate(texts) if "{{c" in text}
+
+
+def _untagged_many(texts: list[str], *, fold: bool = False) -> list[str]:
+    """`[_untagged(text) for text in texts]` (casefolded with `fold`), normalised and
+    untagged as one NUL-joined text, as `_texts_words` does."""
+    joined = _NUL.join(texts)
+    if joined.count(_NUL) != len(texts) - 1:  # a text holds a NUL
+        untagged = [_untagged(text) for text in texts]
+        return [text.casefold() for text in untagged] if fold else untagged
+    joined = unicodedata.normalize("NFKC", joined)
+    if "<" in joined:  # a tag may span two texts
+        joined = _NUL.join(_TAGS.sub(" ", text) if "<" in text else _unmarked(text)
+                           for text in joined.split(_NUL))
+    else:
+        joined = _unmarked(joined)
+    return (joined.casefold() if fold else joined).split(_NUL)
+
+
+def _casefolded(texts: list[str]) -> list[str]:
+    """`[text.casefold() for text in texts]`, NUL-joined where no text holds a NUL."""
+    joined = _NUL.join(texts)
+    if joined.count(_NUL) != len(texts) - 1:
+        return [text.casefold() for text in texts]
+    return joined.casefold().split(_NUL)
+
+
+def _unmarked(text: str) -> str:
+    for mark in _MARKS:
+        if mark in text:
+            text = text.replace(mark, " ")
+    return text
+
+
+# Where a gap's delimiters, once `_typography_problem` takes them away, may bring together
+# what it looks for: a `.` before them (three dots), a `:` before them (`x:{{c1:: y}}`), a
+# mark after them (`x{{c1::?}}`, `{{c1::x}}?`).
+_GAP_JOINS = (".{{", ".::", ".}}", ":{{", ":::", ":}}", "::?", "::!", "::;", "}}?", "}}!",
+              "}};", "}}:")
+
+
+def _typography_suspects(fields: list[dict[str, str]], texts: list[str]) -> set[int]:
+    """The indices of the notes `_typography` may find something in (`texts`: their `Text`):
+    those its own pre-check does not clear, or, for a text with a gap, where the gap's
+    delimiters join what it looks for. Found in all fields at once: NUL-joined, as it joins
+    a note's, nothing it looks for spans two of them."""
+    whole = _NUL.join([value for note in fields for value in note.values()])
+    joined: list[str] = []  # each note's fields, when needed
+
+    def notes_with(mark: str) -> Iterable[int]:
+        if not joined:
+            joined.extend(_NUL.join(note.values()) for note in fields)
+        return (i for i, text in enumerate(joined) if mark in text)
+
+    found: set[int] = set()
+    for mark in ('"', "...", "`"):
+        if mark in whole:
+            found.update(notes_with(mark))
+    if _space_missing(whole):
+        found.update(i for i in notes_with("") if _space_missing(joined[i]))
+    if "{{" in whole:
+        if whole.count("{{") != _NUL.join(texts).count("{{"):  # a gap's `{{` in another field
+            texts = joined or [_NUL.join(note.values()) for note in fields]
+        gapped = _NUL.join([text for text in texts if "{{" in text])
+        if any(join in gapped for join in _GAP_JOINS):
+            found.update(i for i, text in enumerate(texts) if "{{" in text and any(
+                join in text for join in _GAP_JOINS))
+    return found
+
+
 def _ungrounded(notes: Sequence[NoteSpec], has_seed: bool) -> Iterable[Finding]:
     if has_seed:
         for note in notes:
@@ -374,9 +525,8 @@ def lint(notes: Sequence[NoteSpec], *, language: str, has_seed: bool,
                                          f"{hint}; or add `lint_disable: [{code}]`",
                                          code, RULES[code].severity))
 
-    for note in notes:
-        for problem in _note_problems(note, french):
-            report(note, problem)
+    for note, problem in _notes_problems(notes, french):
+        report(note, problem)
     deck_rules = (("ungrounded", lambda: _ungrounded(notes, has_seed)),
                   ("duplicate-source", lambda: _duplicate_sources(notes)),
                   ("near-duplicate", lambda: _near_duplicates(notes)))
