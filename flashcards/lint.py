@@ -326,10 +326,7 @@ def _may_give_answer(question: str, answer: str) -> bool:
     last = answer.rsplit(None, 1)[-1:]
     if last and last[0].isalnum() and last[0] not in question:
         return False
-    for token in answer.split():
-        if token.isalnum() and token not in question:
-            return False
-    return True
+    return all(not token.isalnum() or token in question for token in answer.split())
 
 
 def _may_be_long(answer: str) -> bool:
