@@ -11,8 +11,9 @@ are considered (a deck's template of the same id replaces the built-in one).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flashcards.diagnostics import Diagnostic, Position
 from flashcards.lint import RULES
@@ -75,33 +76,59 @@ def lint_facts(sources: DeckSources) -> list[Diagnostic]:
     for template in builtins:
         if not template.optional:
             defaults.setdefault(template.kind, []).append(template.id)
-    problems = []
+    checked = {kind: _checked(ids, replaced) for kind, ids in defaults.items()}
+    problems: list[Diagnostic] = []
     for i, fact in enumerate(sources.facts.facts):
         if CODE in fact.lint_disable:
             continue
-        used = fact.templates if fact.templates is not None else defaults.get(fact.kind, [])
-        problems.extend(_fact_problems(sources, i, fact, [
-            template_id for template_id in used
-            if template_id in _SLOTS and template_id not in replaced]))
+        used = checked.get(fact.kind, []) if fact.templates is None else \
+            _checked(fact.templates, replaced)
+        reported: set[str] = set()
+        for template_id in used:
+            slot = _SLOTS[template_id]
+            value = str(getattr(fact, slot.attribute, "") or "").strip()
+            if value and not _has_form(slot.form, value[:_FORM_SPAN]) and \
+                    slot.attribute not in reported:
+                reported.add(slot.attribute)
+                problems.append(_problem(sources, i, fact, template_id, value))
     return problems
 
 
-def _fact_problems(sources: DeckSources, index: int, fact: object,
-                   template_ids: list[str]) -> Iterable[Diagnostic]:
-    checked: set[str] = set()
-    for template_id in template_ids:
-        slot = _SLOTS[template_id]
-        value = str(getattr(fact, slot.attribute, "") or "").strip()
-        if slot.attribute in checked or not value or slot.form.match(value):
-            continue
-        checked.add(slot.attribute)
-        yield Diagnostic(
-            sources.root / "facts.yaml",
-            f"fact {getattr(fact, 'id', '?')!r}: {slot.attribute} « {value} » lacks "
-            f"{slot.needs}: template {template_id!r} makes « {slot.question.format(value)} »",
-            f"write it as the question needs it, e.g. `{slot.example}`; or add "
-            f"`lint_disable: [{CODE}]`",
-            _position(sources, index, slot.attribute), CODE, RULES[CODE].severity)
+def _checked(template_ids: list[str], replaced: set[str]) -> list[str]:
+    """The built-in templates of `template_ids` that have a slot to check."""
+    return [template_id for template_id in template_ids
+            if template_id in _SLOTS and template_id not in replaced]
+
+
+def _problem(sources: DeckSources, index: int, fact: object, template_id: str,
+             value: str) -> Diagnostic:
+    slot = _SLOTS[template_id]
+    return Diagnostic(
+        sources.root / "facts.yaml",
+        f"fact {getattr(fact, 'id', '?')!r}: {slot.attribute} « {value} » lacks "
+        f"{slot.needs}: template {template_id!r} makes « {slot.question.format(value)} »",
+        f"write it as the question needs it, e.g. `{slot.example}`; or add "
+        f"`lint_disable: [{CODE}]`",
+        _position(sources, index, slot.attribute), CODE, RULES[CODE].severity)
+
+
+# The forms' alternatives are at most 11 characters long (`aujourd’hui`), and `\b` after one
+# looks at the next: whether a value has its form is told by its first characters (tested).
+_FORM_SPAN = 16
+
+
+def _has_form(form: re.Pattern[str], start: str) -> bool:
+    return _FORM_TESTS[id(form)](start)
+
+
+def _form_test(form: re.Pattern[str]) -> Callable[[str], bool]:
+    @lru_cache(maxsize=4096)  # (keyed by the text: hashing a pattern hashes its code)
+    def has_form(start: str) -> bool:
+        return form.match(start) is not None
+    return has_form
+
+
+_FORM_TESTS = {id(form): _form_test(form) for form in (_DETERMINER, _PREPOSITION)}
 
 
 def _position(sources: DeckSources, index: int, attribute: str) -> Position | None:
