@@ -178,15 +178,62 @@ def check_grounding(note: NoteSpec, seed: Seed | None, *, suggest: bool = True
 
 def check(notes: Sequence[NoteSpec], seed: Seed | None) -> Report:
     """check_sides and check_cloze, the grounding of each source, then check_duplicates:
-    one pass over the notes. A card with a question, an answer and no `{{` (which every cloze
-    pattern starts with) has nothing check_sides or check_cloze could find."""
+    one pass over the notes, made only when what all notes at once tell does not clear them
+    (no two keys alike, every source in the seed, `_sides_may_fail` false)."""
+    keys = _question_keys(notes)
+    present = [key for key in keys if key]
+    sources = {note.source for note in notes} - {None, ""}
+    if len(set(present)) == len(present) and (seed is None or all(
+            seed.contains(source) for source in sources)) and not _sides_may_fail(notes):
+        return Report()
+    return _check(notes, seed, keys)
+
+
+def _sides_may_fail(notes: Sequence[NoteSpec]) -> bool:
+    """False where check_sides and check_cloze find nothing in any note: each card has a
+    question, an answer and no `{{` (which every cloze pattern starts with) in its fields;
+    each cloze note's text has gaps that are well-formed, numbered and not empty."""
+    cloze = CardType.CLOZE
+    cards = [note.fields for note in notes if note.type is not cloze]
+    if "" in {fields.get(side, "").strip() for fields in cards for side in ("Question", "Answer")}:
+        return True
+    if "{{" in _NUL.join([value for fields in cards for value in fields.values()]):
+        return True
+    return _gaps_may_fail([note.fields.get("Text", "") for note in notes if note.type is cloze])
+
+
+# CLOZE_GAP for texts joined by NUL: the gaps of each text, none across two.
+GAPS_IN_TEXTS = re.compile(r"\{\{c(\d+)::([^\0]*?)(?:::([^\0]*?))?\}\}")
+
+
+def _gaps_may_fail(texts: list[str]) -> bool:
+    """False where check_cloze finds nothing in any of `texts`, split by their gaps at once."""
+    if not texts:
+        return False
+    joined = _NUL.join(texts)
+    if joined.count(_NUL) != len(texts) - 1:  # a text holds a NUL
+        return True
+    parts = GAPS_IN_TEXTS.split(joined)
+    between = parts[::4]  # each text's pieces between its gaps, NUL-separated
+    if len(between) == 1 or _NUL in between[0] or _NUL in between[-1] or any(
+            piece.count(_NUL) > 1 for piece in between[1:-1]):  # a text without a gap
+        return True
+    rest = "".join(between)
+    return "{{" in rest or "}}" in rest or any(
+        int(number) == 0 or not answer.strip()
+        for number, answer in zip(parts[1::4], parts[2::4], strict=True))
+
+
+def _check(notes: Sequence[NoteSpec], seed: Seed | None, keys: list[str]) -> Report:
+    """check as one pass over the notes, `keys` their question keys. A card with a question,
+    an answer and no `{{` has nothing check_sides or check_cloze could find."""
     report = Report()
     in_seed: dict[str, bool] = {}  # decks quote a few passages many times
     reported: set[tuple[str, str]] = set()
     ungrounded = 0
     first: dict[str, NoteSpec] = {}
     duplicates: list[Diagnostic] = []
-    for note, key in zip(notes, _question_keys(notes), strict=True):
+    for note, key in zip(notes, keys, strict=True):
         fields = note.fields
         question = fields.get("Question", "")
         if note.type is CardType.CLOZE or not (question.strip() and fields.get(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
-from flashcards.check import CLOZE_GAP, note_diagnostic, question_key
+from flashcards.check import CLOZE_GAP, GAPS_IN_TEXTS, note_diagnostic, question_key
 from flashcards.diagnostics import Diagnostic, Severity
 from flashcards.models import CardType, NoteSpec
 
@@ -335,8 +335,6 @@ def _may_be_long(answer: str) -> bool:
     return len(answer) > MAX_ANSWER_CHARS or len(_words_of(answer)) > MAX_ANSWER_WORDS
 
 
-# CLOZE_GAP for texts joined by NUL: the gaps of each text, none across two.
-_GAP_IN_TEXT = re.compile(r"\{\{c(\d+)::([^\0]*?)(?:::([^\0]*?))?\}\}")
 
 
 def _gap_suspects(texts: list[str]) -> set[int]:
@@ -347,7 +345,7 @@ def _gap_suspects(texts: list[str]) -> set[int]:
         return set()
     if joined.count(_NUL) == len(texts) - 1 and all(  # no text holds a NUL
             len(hidden) <= MAX_GAP_WORDS for hidden in _texts_words(
-                [gap.split("::")[0] for _number, gap, _hint in _GAP_IN_TEXT.findall(joined)])):
+                [gap.split("::")[0] for _number, gap, _hint in GAPS_IN_TEXTS.findall(joined)])):
         return set()
     return {i for i, text in enumerate(texts) if "{{c" in text}
 
