@@ -7,9 +7,9 @@ For each size it generates a deck of hand-written cards (and a facts deck expand
 many cards), then times, alternating commands within each round: raw genanki packing the
 same notes built in memory (the reference), `flashcards build` from scratch, an unchanged
 rebuild, a rebuild after one card's edit (the usual CI build), `flashcards validate`, and
-`flashcards --version`. It reports medians, the ratio to
-the reference, peak memory (max RSS of the process), CPU time (user + system, forked
-children included) and notes per second.
+`flashcards --version`. It reports medians, the ratio to the reference (of the medians, and
+the median of each round's ratio), peak memory (max RSS of the process), CPU time (user +
+system, forked children included) and notes per second.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ def measure(size: int, facts: bool, rounds: int, work: Path) -> dict:
             order.insert(order.index(after) + 1, step)
         for name in order:
             samples[name].append(steps[name]())
-    reference = statistics.median(t for t, _, _ in samples["reference (raw genanki)"])
+    reference_times = [t for t, _, _ in samples["reference (raw genanki)"]]
+    reference = statistics.median(reference_times)
     reference_rss = statistics.median(m for _, m, _ in samples["reference (raw genanki)"])
     reference_cpu = statistics.median(c for _, _, c in samples["reference (raw genanki)"])
     version = statistics.median(t for t, _, _ in samples["--version"])
@@ -108,8 +109,13 @@ def measure(size: int, facts: bool, rounds: int, work: Path) -> dict:
         seconds = statistics.median(t for t, _, _ in values)
         rss = max(m for _, m, _ in values)
         cpu = statistics.median(c for _, _, c in values)
+        # Each round's time over the reference's of the same round, the median of those: a
+        # drift of the machine's speed between rounds (common on a VM) cancels out.
+        per_round = statistics.median(t / r for (t, _, _), r in zip(values, reference_times,
+                                                                     strict=True))
         rows[name] = {"median_s": round(seconds, 3),
                       "ratio_to_reference": round(seconds / reference, 2),
+                      "ratio_to_reference_per_round": round(per_round, 2),
                       "ratio_to_version": round(seconds / version, 2),
                       "peak_rss_mib": round(rss / 1024, 1),
                       "rss_ratio_to_reference": round(rss / reference_rss, 2),
@@ -121,13 +127,14 @@ def measure(size: int, facts: bool, rounds: int, work: Path) -> dict:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| cards | source | step | median s | × genanki | × --version | peak MiB | "
-             "RSS × genanki | CPU s | CPU × genanki | notes/s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| cards | source | step | median s | × genanki | × genanki per round | "
+             "× --version | peak MiB | RSS × genanki | CPU s | CPU × genanki | notes/s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for result in results:
         for name, row in result["steps"].items():
             lines.append(f"| {result['cards']:,} | {result['source']} | {name} | "
                          f"{row['median_s']} | {row['ratio_to_reference']} | "
+                         f"{row['ratio_to_reference_per_round']} | "
                          f"{row['ratio_to_version']} | {row['peak_rss_mib']} | "
                          f"{row['rss_ratio_to_reference']} | {row['median_cpu_s']} | "
                          f"{row['cpu_ratio_to_reference']} | {row['notes_per_s']:,} |")
