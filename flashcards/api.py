@@ -282,15 +282,19 @@ def stage_deck(deck: PreparedDeck, staging: Path, out_dir: Path, now: int, seeds
     `packer`, a forked child still checking the deck renders chunks from the end and packs
     them with those this process sends; it must report no error before the package is
     made); the lock it will leave behind is returned, not written. `note_decks`: the
-    notes' decks, when found before the cards' models were let go."""
+    notes' decks, found by the caller, which has let the cards' models go."""
     from flashcards.media import MediaPacker
 
     notes, config, root = deck.notes, deck.sources.config, deck.sources.root
     child = packer if packer is not None and packer.alive else None
-    decks = _note_decks(deck.sources, notes) if note_decks is None else note_decks
+    decks = note_decks
+    if decks is None:
+        decks = _note_decks(deck.sources, notes)
+        _let_go(deck.sources, "cards.yaml")
     # Packing needs only the notes: the models go (with a child, the facts once it has
     # reported: should it fail first, this process checks the deck itself, facts included).
-    _let_go(deck.sources, *(["cards.yaml"] if child else ["cards.yaml", "facts.yaml"]))
+    if not child:
+        _let_go(deck.sources, "facts.yaml")
     media = MediaPacker(root, deck_css(deck))
     planner = Planner(deck.slug, root, config, {n.type for n in notes}, read_lock(root), now,
                       css=media.css, new_notetype_version=new_notetype_version,
